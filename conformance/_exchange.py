@@ -1,0 +1,139 @@
+"""What the checks look at: one request, its response (with its SSE frames when it streamed),
+and what the checks report back (findings)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from conformance._sse import ParsedStream, SSEFrame, decompress, parse_sse
+
+Severity = Literal["error", "warning"]
+
+
+def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> dict[str, str]:
+    """Case-insensitive view of headers; repeated headers are joined with ", " as HTTP allows."""
+    out: dict[str, str] = {}
+    items = headers.items() if isinstance(headers, Mapping) else (headers or [])
+    for name, value in items:
+        key = name.lower()
+        out[key] = f"{out[key]}, {value}" if key in out else str(value)
+    return out
+
+
+@dataclass
+class Request:
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+
+    def __post_init__(self) -> None:
+        self.method = self.method.upper()
+        self.headers = _lower_headers(self.headers)
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def query(self) -> str:
+        return urlsplit(self.url).query
+
+    def json(self) -> Any:
+        """The body as JSON, or None when there is none or it is not JSON."""
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    """The body as received, decompressed (content-encoding undone)."""
+    chunks: list[bytes] | None = None
+    """The body as it arrived, chunk by chunk, when the transport kept chunk boundaries."""
+    _stream: ParsedStream | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.headers = _lower_headers(self.headers)
+
+    @classmethod
+    def from_wire(cls, status: int, headers: Mapping[str, str], body: bytes) -> Response:
+        """Build from a body that may still be content-encoded (gzip, deflate)."""
+        lowered = _lower_headers(headers)
+        return cls(status, lowered, decompress(body, lowered.get("content-encoding")))
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def is_stream(self) -> bool:
+        return self.content_type == "text/event-stream"
+
+    @property
+    def stream(self) -> ParsedStream:
+        if self._stream is None:
+            self._stream = parse_sse(self.body)
+        return self._stream
+
+    @property
+    def frames(self) -> list[SSEFrame]:
+        return self.stream.frames
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Exchange:
+    """One request and its response, plus what the engine knows about them."""
+
+    request: Request
+    response: Response
+    operation_id: str | None = None
+    """The contract operation the request was matched to (None: no operation matches)."""
+    label: str = ""
+    """Free text naming where the exchange came from (test case, cassette file and index...)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One departure from the contract, as a check reports it."""
+
+    check_id: str
+    """Stable id, e.g. `sse.event_order`; documented in docs/checks.md."""
+    severity: Severity
+    message: str
+    operation_id: str | None = None
+    location: str | None = None
+    """Where in the exchange: a JSON pointer into the body, `event #3`, a header name..."""
+    reproducer: str | None = None
+    """A curl command that reproduces the request, with secrets scrubbed."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "check_id": self.check_id,
+            "severity": self.severity,
+            "message": self.message,
+            "operation_id": self.operation_id,
+            "location": self.location,
+            "reproducer": self.reproducer,
+        }
