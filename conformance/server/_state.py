@@ -1,0 +1,14 @@
+"""What every route handler reaches through `request.app.state.server`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from conformance.server._config import ServerConfig
+from conformance.server._store import Store
+
+
+@dataclass
+class ServerState:
+    config: ServerConfig
+    store: Store

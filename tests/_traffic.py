@@ -1,0 +1,89 @@
+"""Read ../shared/traffic (real recorded exchanges of the live API) as Exchange objects.
+
+Ground truth for "no false alarms": a check or schema that rejects a genuine exchange is wrong.
+Tests that use it skip cleanly when ../shared is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance._exchange import Exchange, Request, Response
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+TRAFFIC = SHARED / "traffic" / "interactions"
+
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path
+    raw: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def genuine(self) -> bool:
+        return not self.raw.get("synthetic_suspect", False)
+
+    @property
+    def streaming(self) -> bool:
+        return bool(self.raw.get("streaming"))
+
+    @property
+    def endpoint(self) -> str | None:
+        return self.raw.get("endpoint")
+
+    def exchange(self) -> Exchange:
+        return to_exchange(self.raw, label=self.name)
+
+
+def require_traffic() -> Path:
+    if not TRAFFIC.is_dir():
+        pytest.skip("../shared/traffic is not available")
+    return TRAFFIC
+
+
+def recordings(*, genuine_only: bool = True) -> Iterator[Recording]:
+    for path in sorted(require_traffic().glob("*.json")):
+        rec = Recording(path, json.loads(path.read_text()))
+        if genuine_only and not rec.genuine:
+            continue
+        yield rec
+
+
+def _response_body(resp: dict[str, Any]) -> bytes:
+    if "body_json" in resp:
+        return json.dumps(resp["body_json"]).encode()
+    if "body_text" in resp:
+        return resp["body_text"].encode()
+    if "body_base64" in resp:
+        return base64.b64decode(resp["body_base64"])
+    return b""
+
+
+def to_exchange(raw: dict[str, Any], *, label: str = "") -> Exchange:
+    req = raw.get("request") or {}
+    resp = raw["response"]
+    body = req.get("body")
+    req_body = None if body is None else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+    url = req.get("url") or "https://api.anthropic.com" + (raw.get("endpoint") or "/v1/messages").split(" ")[0]
+    headers = dict(resp.get("headers") or {})
+    if resp.get("decoded_content_encoding"):
+        # The recorder already decompressed the body; the header would mislead a second decode.
+        headers.pop("content-encoding", None)
+    if raw.get("streaming") and "content-type" not in {k.lower() for k in headers}:
+        headers["content-type"] = "text/event-stream"  # some recorders dropped response headers
+    return Exchange(
+        request=Request(req.get("method") or "POST", url, req.get("headers") or {}, req_body),
+        response=Response(resp["status"], headers, _response_body(resp)),
+        label=label,
+    )
