@@ -74,7 +74,10 @@ class Response:
 
     @property
     def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        """The media type, lower-cased; '' when absent or not a media type (recorders redact
+        header values, e.g. `**REDACTED**`, and a redacted value is no evidence either way)."""
+        value = self.headers.get("content-type", "").split(";")[0].strip().lower()
+        return value if "/" in value else ""
 
     @property
     def is_stream(self) -> bool:
@@ -112,6 +115,9 @@ class Exchange:
     """The contract operation the request was matched to (None: no operation matches)."""
     label: str = ""
     """Free text naming where the exchange came from (test case, cassette file and index...)."""
+    expectation: Literal["valid", "invalid"] | None = None
+    """What the request was generated to be: schema-valid, deliberately invalid, or unknown
+    (recorded traffic). Acceptance checks judge the status against it."""
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,11 @@ def to_exchange(raw: dict[str, Any], *, label: str = "") -> Exchange:
     if resp.get("decoded_content_encoding"):
         # The recorder already decompressed the body; the header would mislead a second decode.
         headers.pop("content-encoding", None)
-    if raw.get("streaming") and "content-type" not in {k.lower() for k in headers}:
-        headers["content-type"] = "text/event-stream"  # some recorders dropped response headers
+    declared = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    if raw.get("streaming") and "/" not in declared:
+        # Some recorders dropped or redacted the response headers; the recording says it streamed.
+        headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        headers["content-type"] = "text/event-stream"
     return Exchange(
         request=Request(req.get("method") or "POST", url, req.get("headers") or {}, req_body),
         response=Response(resp["status"], headers, _response_body(resp)),
