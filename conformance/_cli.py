@@ -8,6 +8,7 @@ exit code 2 (3 for an unreachable target): no traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -58,6 +59,50 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from conformance.engine._run import RunOptions, run
+
+    if args.spec is not None and not Path(args.spec).is_file():
+        raise UsageError(f"--spec {args.spec}: no such file")
+    if args.profile is not None:
+        from conformance.engine._profile import load_profile
+
+        load_profile(args.profile)  # a bad profile is a one-line usage error before anything runs
+    options = RunOptions(
+        base_url=args.base_url,
+        api_key=args.api_key or os.environ.get("ANTHROPIC_API_KEY"),
+        anthropic_version=args.anthropic_version,
+        betas=args.beta,
+        spec=args.spec,
+        profile=args.profile,
+        include=args.include,
+        exclude=args.exclude,
+        max_examples=args.max_examples,
+        seed=args.seed,
+        workers=args.workers,
+        budget_tokens=args.budget_tokens,
+        timeout=args.timeout,
+        quiet=args.quiet,
+        pytest_args=[a for a in args.pytest_args if a != "--"],
+    )
+    return run(options)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from conformance.contract import load_contract
+    from conformance.engine._profile import load_profile
+    from conformance.engine._validate import validate_files
+
+    return validate_files(args.files, load_contract(args.spec), load_profile(args.profile), verbose=args.verbose)
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="conformance",
@@ -65,6 +110,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = commands.add_parser(
+        "run",
+        help="test a server against the contract (default: the embedded reference server)",
+        description="Run the conformance suite. Exit codes: 0 conformant, 1 departures, 2 usage error, "
+        "3 target unreachable or credentials rejected. Arguments after -- go to pytest.",
+    )
+    run.add_argument("--base-url", default=None, help="server under test (default: the embedded reference server)")
+    run.add_argument("--api-key", default=None, help="API key (default: $ANTHROPIC_API_KEY)")
+    run.add_argument("--anthropic-version", default="2023-06-01", help="anthropic-version header (default: 2023-06-01)")
+    run.add_argument("--beta", action="append", default=[], help="anthropic-beta value to send (repeatable)")
+    run.add_argument("--spec", default=None, help="contract file (default: the bundled contract)")
+    run.add_argument("--profile", default=None, help="profile name or TOML file (default: reference, or anthropic with --base-url)")
+    run.add_argument("--include", action="append", default=[], help="operation id, check id or group to keep (repeatable)")
+    run.add_argument("--exclude", action="append", default=[], help="operation id, check id or group to leave out (repeatable)")
+    run.add_argument("--max-examples", type=_positive_int, default=None, help="generated examples per operation")
+    run.add_argument("--seed", type=int, default=0, help="generation seed: the same seed gives the same requests")
+    run.add_argument("--workers", type=_positive_int, default=1, help="parallel workers (pytest-xdist)")
+    run.add_argument("--budget-tokens", type=_positive_int, default=None, help="stop cleanly after this many tokens")
+    run.add_argument("--timeout", type=float, default=60.0, help="seconds for any network wait (default: 60)")
+    run.add_argument("-q", "--quiet", action="store_true", help="less output")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: options passed to pytest")
+    run.set_defaults(func=cmd_run)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check recorded exchanges (VCR cassettes, gzipped too, HAR) offline",
+        description="Run the checks over recorded exchanges. Exit 1 when an exchange departs from the contract.",
+    )
+    validate.add_argument("files", nargs="+", type=Path, help="cassette (.yaml, .yml, .yaml.gz) or HAR files")
+    validate.add_argument("--spec", default=None, help="contract file (default: the bundled contract)")
+    validate.add_argument("--profile", default="anthropic", help="profile name or TOML file (default: anthropic)")
+    validate.add_argument("-v", "--verbose", action="store_true", help="print warnings too")
+    validate.set_defaults(func=cmd_validate)
 
     serve = commands.add_parser(
         "serve",

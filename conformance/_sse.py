@@ -149,13 +149,18 @@ def encode_sse(event: str, data: Mapping[str, Any]) -> bytes:
 def decompress(body: bytes, content_encoding: str | None) -> bytes:
     """Undo a `content-encoding` of gzip or deflate (some real streams are gzipped)."""
     encoding = (content_encoding or "").strip().lower()
-    if encoding in ("gzip", "x-gzip"):
-        return gzip.decompress(body)
-    if encoding == "deflate":
+    # Recorders often decode the body but keep the header: only undo what is really encoded.
+    if encoding in ("gzip", "x-gzip") and body[:2] == b"\x1f\x8b":
         try:
-            return zlib.decompress(body)
-        except zlib.error:
-            return zlib.decompress(body, -zlib.MAX_WBITS)
+            return gzip.decompress(body)
+        except (OSError, EOFError):
+            return body
+    if encoding == "deflate":
+        for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
+            try:
+                return zlib.decompress(body, wbits)
+            except zlib.error:
+                continue
     return body
 
 

@@ -136,15 +136,31 @@ class ContractView:
 
 
 def _leaf_errors(errors: Iterator[ValidationError]) -> list[ValidationError]:
-    """Report the most specific error of a failed oneOf, as schemathesis does, not the whole union."""
+    """Replace a failed union by the errors of the branch the instance meant to be.
+
+    A branch "meant" is one whose discriminator (a `const` property) the instance satisfies, so
+    a text block without `text` reports the missing `text`, not "'thinking' was expected".
+    """
     out: list[ValidationError] = []
     for error in errors:
-        if error.context:
-            best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.absolute_schema_path)))
-            out.append(best if best.absolute_path != error.absolute_path or error.validator != "oneOf" else error)
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            branch = _meant_branch(error.context)
+            out.extend(_leaf_errors(iter(branch)) if branch else [error])
         else:
             out.append(error)
     return out
+
+
+def _meant_branch(context: list[ValidationError]) -> list[ValidationError] | None:
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in context:
+        branches.setdefault(sub.relative_schema_path[0] if sub.relative_schema_path else None, []).append(sub)
+    def discriminator_mismatch(errs: list[ValidationError]) -> bool:
+        return any(e.validator in ("const", "enum", "not") and len(e.relative_path) == 1 for e in errs)
+    candidates = [errs for errs in branches.values() if not discriminator_mismatch(errs)]
+    if len(candidates) != 1:
+        return None  # no branch, or several, claim the instance: the union error says it best
+    return candidates[0]
 
 
 def _schema_error(error: ValidationError) -> SchemaError:

@@ -1,0 +1,48 @@
+"""Group `acceptance`: did the target accept what it should and reject what it should?
+
+These checks use `Exchange.expectation`, set by the engine for generated requests (recorded
+traffic has none, so they stay silent there). Faults the request asked for are not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from conformance._exchange import Exchange
+from conformance.checks._registry import CheckContext, Failure, check
+
+FAULT_HEADER = "x-conformance-fault"
+
+
+def _injected(exchange: Exchange) -> bool:
+    return FAULT_HEADER in exchange.request.headers
+
+
+@check("acceptance.no_server_error", group="acceptance")
+def no_server_error(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
+    """A request the engine generated, valid or not, never gets a 5xx (bad input is the client's error)."""
+    status = exchange.response.status
+    if exchange.expectation is not None and status >= 500 and not _injected(exchange):
+        yield Failure(f"status {status} for a {exchange.expectation} request (expected a 2xx or 4xx)")
+
+
+@check("acceptance.invalid_rejected", group="acceptance")
+def invalid_rejected(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
+    """A request that violates the contract gets a 4xx (400 invalid_request_error), not a 2xx.
+
+    Compatible servers are often lenient on purpose; profiles with `negative = "lenient"` report
+    this as a warning.
+    """
+    if exchange.expectation != "invalid" or not 200 <= exchange.response.status < 300:
+        return
+    severity = "warning" if ctx.options.get("negative") == "lenient" else None
+    yield Failure(f"an invalid request was accepted with status {exchange.response.status}", severity=severity)
+
+
+@check("acceptance.valid_accepted", group="acceptance", severity="warning")
+def valid_accepted(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
+    """A schema-valid request is accepted. A warning only: a schema cannot state every rule
+    (budget_tokens below max_tokens, tool_result after tool_use...), so a 400 can be right."""
+    status = exchange.response.status
+    if exchange.expectation == "valid" and 400 <= status < 500 and status not in (401, 404, 429):
+        yield Failure(f"a schema-valid request was rejected with status {status}")

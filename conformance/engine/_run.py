@@ -1,0 +1,113 @@
+"""`conformance run`: a pytest run of conformance.suite, a preflight, a summary, our exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TextIO
+
+import httpx
+import pytest
+
+from conformance.engine._session import Session
+from conformance.engine._target import DEFAULT_VERSION
+
+EXIT_OK, EXIT_DEPARTURES, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+@dataclass
+class RunOptions:
+    base_url: str | None = None
+    api_key: str | None = None
+    anthropic_version: str = DEFAULT_VERSION
+    betas: list[str] = field(default_factory=list)
+    spec: str | None = None
+    profile: str | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    max_examples: int | None = None
+    seed: int = 0
+    workers: int = 1
+    budget_tokens: int | None = None
+    timeout: float = 60.0
+    quiet: bool = False
+    pytest_args: list[str] = field(default_factory=list)
+
+    def pytest_argv(self) -> list[str]:
+        argv = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-o", "addopts=",
+                "--conformance-version", self.anthropic_version, "--conformance-seed", str(self.seed),
+                "--conformance-timeout", str(self.timeout)]
+        pairs = [("--conformance-base-url", self.base_url), ("--conformance-api-key", self.api_key),
+                 ("--conformance-spec", self.spec), ("--conformance-profile", self.profile),
+                 ("--conformance-max-examples", self.max_examples), ("--conformance-budget-tokens", self.budget_tokens)]
+        argv += [arg for name, value in pairs if value is not None for arg in (name, str(value))]
+        argv += [arg for beta in self.betas for arg in ("--conformance-beta", beta)]
+        argv += [arg for name in self.include for arg in ("--conformance-include", name)]
+        argv += [arg for name in self.exclude for arg in ("--conformance-exclude", name)]
+        if self.workers > 1:
+            argv += ["-n", str(self.workers)]
+        argv += ["-q", "--no-header", "-rN"] if self.quiet else ["--no-header", "-rN"]
+        return argv + list(self.pytest_args)
+
+
+def preflight(options: RunOptions) -> str | None:
+    """Why the target cannot be tested at all (unreachable, credentials rejected), or None."""
+    if options.base_url is None:
+        return None
+    headers = {"anthropic-version": options.anthropic_version}
+    if options.api_key:
+        headers["x-api-key"] = options.api_key
+    try:
+        response = httpx.get(options.base_url.rstrip("/") + "/v1/models", headers=headers,
+                             timeout=min(options.timeout, 15.0))
+    except httpx.HTTPError as exc:
+        return f"{options.base_url} is unreachable: {type(exc).__name__}: {exc}"
+    if response.status_code in (401, 403):
+        return f"{options.base_url} rejected the credentials ({response.status_code})"
+    return None
+
+
+class _Summary:
+    """Captures the session at the end of the pytest run and prints the findings summary."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.session: Session | None = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from conformance.suite.conftest import SESSION_KEY
+
+        self.session = session.config.stash.get(SESSION_KEY, None)
+
+    def print(self) -> None:
+        run = self.session
+        if run is None:
+            return
+        by_check = Counter((f.check_id, f.severity) for f in run.findings)
+        write = self.out.write
+        write(f"\nconformance: {run.exchanges} exchanges with {run.target.base_url} "
+              f"(profile {run.profile.name}), {len(run.errors)} errors, "
+              f"{len(run.findings) - len(run.errors)} warnings, {run.budget.spent} tokens\n")
+        for op_id, reason in sorted(run.unsupported.items()):
+            write(f"  unsupported  {op_id}: {reason}\n")
+        for (check_id, severity), count in sorted(by_check.items(), key=lambda kv: (kv[0][1] != "error", kv[0][0])):
+            write(f"  {severity:<8} {check_id:<32} {count}\n")
+
+
+def run(options: RunOptions, out: TextIO | None = None) -> int:
+    problem = preflight(options)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    summary = _Summary(out or sys.stdout)
+    code = pytest.main(options.pytest_argv(), plugins=[summary])
+    summary.print()
+    return {
+        pytest.ExitCode.OK: EXIT_OK,
+        pytest.ExitCode.TESTS_FAILED: EXIT_DEPARTURES,
+        pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
+        pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_USAGE,
+        pytest.ExitCode.INTERRUPTED: EXIT_DEPARTURES,
+    }.get(code, int(code))

@@ -1,0 +1,135 @@
+"""One conformance run: the contract, the profile, the target, the token budget, and the findings.
+
+The pytest suite (conformance.suite) and `conformance run` share it; it is where an exchange
+becomes findings, once, with the profile's severities applied.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from conformance._exchange import Exchange, Finding
+from conformance.checks import CheckContext, CheckInfo, registered_checks, run_checks
+from conformance.contract import Contract
+from conformance.engine._profile import Profile
+from conformance.engine._target import Target
+
+
+class BudgetExhausted(Exception):
+    """The run spent its token budget; it stops cleanly and says so."""
+
+
+@dataclass
+class Budget:
+    """Tokens spent on the target, from the usage the target reports."""
+
+    limit: int | None = None
+    spent: int = 0
+
+    def charge(self, exchange: Exchange) -> None:
+        self.spent += tokens_used(exchange)
+
+    def ensure(self) -> None:
+        if self.limit is not None and self.spent >= self.limit:
+            raise BudgetExhausted(f"token budget of {self.limit} reached ({self.spent} tokens spent)")
+
+
+def tokens_used(exchange: Exchange) -> int:
+    """input + output tokens of a Messages response, streamed or not (0 when it has no usage)."""
+    response = exchange.response
+    if response.status != 200:
+        return 0
+    if response.is_stream:
+        total = 0
+        for frame in response.frames:
+            data = frame.json_or_none() or {}
+            usage = (data.get("message") or {}).get("usage") if data.get("type") == "message_start" else data.get("usage")
+            if isinstance(usage, dict):
+                total = max(total, int(usage.get("input_tokens") or 0)) if data.get("type") == "message_start" else total
+                if data.get("type") == "message_delta":
+                    total += int(usage.get("output_tokens") or 0)
+        return total
+    body = response.json()
+    usage = body.get("usage") if isinstance(body, dict) else None
+    if not isinstance(usage, dict):
+        return 0
+    return int(usage.get("input_tokens") or 0) + int(usage.get("output_tokens") or 0)
+
+
+@dataclass
+class Session:
+    contract: Contract
+    profile: Profile
+    target: Target
+    include: tuple[str, ...] = ()
+    """Operation ids or check groups to keep (empty: all)."""
+    exclude: tuple[str, ...] = ()
+    seed: int = 0
+    budget: Budget = field(default_factory=Budget)
+    findings: list[Finding] = field(default_factory=list)
+    exchanges: int = 0
+    unsupported: dict[str, str] = field(default_factory=dict)
+    """Operations the target does not offer, with the reason, reported once each."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _seen: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
+
+    @property
+    def context(self) -> CheckContext:
+        options: dict[str, Any] = {
+            "count_tokens_tolerance": self.profile.count_tokens_tolerance,
+            "deterministic": self.profile.deterministic,
+            "negative": self.profile.negative,
+        }
+        return CheckContext(contract=self.contract, options=options)
+
+    def _operations_in(self, names: tuple[str, ...]) -> set[str]:
+        known = {op.operation_id for op in self.contract.operations}
+        return {name for name in names if name in known}
+
+    def wants_operation(self, operation_id: str) -> bool:
+        """--include/--exclude name operation ids and check ids or groups; operation ids filter here."""
+        included = self._operations_in(self.include)
+        return (not included or operation_id in included) and operation_id not in self.exclude
+
+    def wants_check(self, info: CheckInfo) -> bool:
+        if self.profile.check_setting(info.id) == "off" or {info.group, info.id} & set(self.exclude):
+            return False
+        selected = set(self.include) - self._operations_in(self.include)
+        return not selected or bool({info.group, info.id} & selected)
+
+    def judge(self, exchange: Exchange) -> list[Finding]:
+        """Run every selected check on one exchange; record and return the new findings."""
+        self.budget.charge(exchange)
+        found = run_checks(exchange, self.context, select=self.wants_check)
+        return self.record(found, exchange_counted=True)
+
+    def record(self, found: Iterable[Finding], *, exchange_counted: bool = False) -> list[Finding]:
+        """Keep findings (the profile's severity applied), one per check, operation and message."""
+        new: list[Finding] = []
+        with self._lock:
+            if exchange_counted:
+                self.exchanges += 1
+            for finding in found:
+                setting = self.profile.check_setting(finding.check_id)
+                if setting == "off":
+                    continue
+                if setting in ("warning", "error"):
+                    finding = replace(finding, severity=setting)
+                key = (finding.check_id, finding.operation_id, finding.message)
+                if key in self._seen:
+                    continue
+                self._seen.add(key)
+                self.findings.append(finding)
+                new.append(finding)
+        return new
+
+    def mark_unsupported(self, operation_id: str, reason: str) -> None:
+        with self._lock:
+            self.unsupported.setdefault(operation_id, reason)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
