@@ -118,6 +118,19 @@ class Exchange:
     expectation: Literal["valid", "invalid"] | None = None
     """What the request was generated to be: schema-valid, deliberately invalid, or unknown
     (recorded traffic). Acceptance checks judge the status against it."""
+    expected_status: int | None = None
+    """The status the API answers this request with, when the engine knows it (a probe)."""
+
+
+@dataclass
+class Scenario:
+    """Several exchanges that only mean something together: a stream and its non-stream twin, a
+    pagination walk, a batch's lifecycle. `kind` says which; `facts` what the driver knows."""
+
+    kind: str
+    exchanges: list[Exchange]
+    facts: dict[str, Any] = field(default_factory=dict)
+    operation_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,9 @@ def invalid_rejected(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]
     Compatible servers are often lenient on purpose; profiles with `negative = "lenient"` report
     this as a warning.
     """
-    if exchange.expectation != "invalid" or not 200 <= exchange.response.status < 300:
+    if exchange.expectation != "invalid" or exchange.expected_status is not None:
+        return  # probes with a known answer are judged by acceptance.expected_status
+    if not 200 <= exchange.response.status < 300:
         return
     severity = "warning" if ctx.options.get("negative") == "lenient" else None
     yield Failure(f"an invalid request was accepted with status {exchange.response.status}", severity=severity)
@@ -46,3 +48,17 @@ def valid_accepted(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
     status = exchange.response.status
     if exchange.expectation == "valid" and 400 <= status < 500 and status not in (401, 404, 429):
         yield Failure(f"a schema-valid request was rejected with status {status}")
+
+
+@check("acceptance.expected_status", group="acceptance")
+def expected_status(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
+    """A probe whose answer the API fixes (no key → 401, no version → 400, malformed JSON → 400,
+    unknown route → 404, unknown model → 404...) gets that status. Accepting it instead is a
+    warning under `negative = "lenient"`."""
+    wanted = exchange.expected_status
+    status = exchange.response.status
+    if wanted is None or status == wanted:
+        return
+    lenient = ctx.options.get("negative") == "lenient" and 200 <= status < 300
+    yield Failure(f"{exchange.label or 'the probe'}: status {status}, the API answers {wanted}",
+                  severity="warning" if lenient else None)

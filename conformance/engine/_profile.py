@@ -44,6 +44,8 @@ class Profile:
     name: str
     description: str = ""
     base_url: str | None = None
+    model: str | None = None
+    """The model requests name; None: the first model the target's /v1/models lists."""
     operations: tuple[str, ...] = ("*",)
     live: bool = False
     max_examples: int = 8
@@ -62,7 +64,7 @@ class Profile:
 
 
 _TYPES: dict[str, type] = {
-    "name": str, "description": str, "base_url": str, "live": bool, "max_examples": int,
+    "name": str, "description": str, "base_url": str, "model": str, "live": bool, "max_examples": int,
     "max_tokens_cap": int, "budget_tokens": int, "deterministic": bool, "count_tokens_tolerance": float,
 }
 

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance._exchange import Exchange, Finding
-from conformance.checks import CheckContext, CheckInfo, registered_checks, run_checks
+import pytest
+
+from conformance._exchange import Exchange, Finding, Scenario
+from conformance.checks import CheckContext, CheckInfo, run_checks, run_scenario_checks
 from conformance.contract import Contract
 from conformance.engine._profile import Profile
 from conformance.engine._target import Target
@@ -73,6 +75,9 @@ class Session:
     exchanges: int = 0
     unsupported: dict[str, str] = field(default_factory=dict)
     """Operations the target does not offer, with the reason, reported once each."""
+    current: list[Finding] = field(default_factory=list)
+    """Findings of the test now running (before de-duplication): what makes it pass or fail."""
+    _model: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _seen: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
 
@@ -100,6 +105,57 @@ class Session:
         selected = set(self.include) - self._operations_in(self.include)
         return not selected or bool({info.group, info.id} & selected)
 
+    @property
+    def model(self) -> str:
+        """The model requests name: the profile's, else the first the target lists."""
+        if self._model is None:
+            self._model = self.profile.model or self._discover_model()
+        return self._model
+
+    def _discover_model(self) -> str:
+        exchange = self.target.send("GET", "/v1/models", params={"limit": 1}, operation_id="listModels")
+        body = exchange.response.json() if exchange.response.status == 200 else None
+        data = body.get("data") if isinstance(body, dict) else None
+        if data and isinstance(data[0], dict) and isinstance(data[0].get("id"), str):
+            return str(data[0]["id"])
+        pytest.exit("conformance: the profile names no model and GET /v1/models lists none; "
+                    "set `model` in the profile", returncode=2)
+
+    def require(self, *operation_ids: str) -> None:
+        """Skip the calling test when the target does not offer (or the run excludes) an operation."""
+        for operation_id in operation_ids:
+            if not self.profile.offers(operation_id):
+                self.mark_unsupported(operation_id, f"not offered by the {self.profile.name} profile")
+                pytest.skip(f"unsupported: {operation_id} is not offered by the {self.profile.name} profile")
+            if not self.wants_operation(operation_id):
+                pytest.skip(f"{operation_id} is excluded from this run")
+
+    def begin_test(self) -> None:
+        self.current = []
+
+    def fail_on_errors(self, operation_id: str | None, *, label: str = "", label_prefix: str = "") -> None:
+        """Fail the calling test with every error finding it produced."""
+        errors = [f for f in self.current if f.severity == "error"]
+        if not errors:
+            return
+        lines = "\n".join(f"[{f.check_id}] {f.message}" + (f" at {f.location}" if f.location else "") for f in errors[:20])
+        reproducer = next((f.reproducer for f in errors if f.reproducer), "")
+        where = label or operation_id or label_prefix or "scenario"
+        pytest.fail(f"{where}: {len(errors)} departure(s)\n{lines}\n\nReproduce with:\n  {reproducer}", pytrace=False)
+
+    def expect_stop_reason(self, exchange: Exchange, variant: str) -> list[Finding]:
+        """The request was built so the API stops for a known reason: judge that it did."""
+        facts = {"max_tokens": {"stop_reason": "max_tokens"},
+                 "stop_sequence": {"stop_reason": "stop_sequence", "stop_sequence": "charlie"}}[variant]
+        return self.judge_scenario(Scenario("expected_stop", [exchange], facts=facts), judge_exchanges=False)
+
+    def judge_scenario(self, scenario: Scenario, *, judge_exchanges: bool = True) -> list[Finding]:
+        """Judge each exchange of a scenario (unless already judged), then the scenario as a whole."""
+        for exchange in scenario.exchanges if judge_exchanges else ():
+            self.judge(exchange)
+        found = run_scenario_checks(scenario, self.context, select=self.wants_check)
+        return self.record(found)
+
     def judge(self, exchange: Exchange) -> list[Finding]:
         """Run every selected check on one exchange; record and return the new findings."""
         self.budget.charge(exchange)
@@ -118,6 +174,7 @@ class Session:
                     continue
                 if setting in ("warning", "error"):
                     finding = replace(finding, severity=setting)
+                self.current.append(finding)
                 key = (finding.check_id, finding.operation_id, finding.message)
                 if key in self._seen:
                     continue

@@ -14,7 +14,7 @@ import yaml
 
 from conformance._cli import main
 from conformance.cassettes import CassetteError, read_exchanges
-from tests._traffic import Recording, recordings, to_exchange
+from tests._traffic import Recording, recordings
 
 
 def _vcr_interaction(rec: Recording, *, gzip_body: bool) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""Reproducers for findings, and the secret scrubbing shared by everything that writes traffic out
+(findings, cassettes, reports).
+
+Scrubbing is by header name (credentials and identity headers) and by value pattern (an Anthropic key
+pasted anywhere: a URL, a body, an unexpected header), so a key in an odd place still never leaks.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+
+from conformance._exchange import Request
+
+__all__ = ["REDACTED", "SECRET_HEADERS", "curl_command", "scrub_headers", "scrub_text"]
+
+REDACTED = "***"
+
+SECRET_HEADERS = frozenset(
+    {
+        "x-api-key",
+        "authorization",
+        "proxy-authorization",
+        "anthropic-organization-id",
+        "cookie",
+        "set-cookie",
+    }
+)
+
+_KEY = re.compile(r"sk-ant-[A-Za-z0-9_-]+")
+
+# Headers a reproducer leaves out: the transport sets them, or they only describe this one send.
+_TRANSPORT_HEADERS = frozenset({"content-length", "host", "accept-encoding", "connection", "transfer-encoding"})
+
+
+def scrub_text(text: str) -> str:
+    """Replace every `sk-ant-…` key in free text (a URL, a body, a log line) with ***."""
+    return _KEY.sub(REDACTED, text)
+
+
+def scrub_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    """A copy with credential and identity headers masked and stray keys scrubbed from the rest."""
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return {name: REDACTED if name.lower() in SECRET_HEADERS else scrub_text(str(value)) for name, value in items}
+
+
+def curl_command(request: Request) -> str:
+    """A shell-safe curl command that sends this request again, secrets scrubbed.
+
+    Masked credentials stay in the command as `***` so the reader sees which header to fill in.
+    """
+    parts = ["curl", "-X", request.method, shlex.quote(scrub_text(request.url))]
+    for name, value in scrub_headers(request.headers).items():
+        if name.lower() not in _TRANSPORT_HEADERS:
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+    if request.body:
+        body = request.body.decode("utf-8", errors="replace")
+        parts += ["--data-raw", shlex.quote(scrub_text(body))]
+    return " ".join(parts)
