@@ -115,9 +115,10 @@ class Exchange:
     """The contract operation the request was matched to (None: no operation matches)."""
     label: str = ""
     """Free text naming where the exchange came from (test case, cassette file and index...)."""
-    expectation: Literal["valid", "invalid"] | None = None
-    """What the request was generated to be: schema-valid, deliberately invalid, or unknown
-    (recorded traffic). Acceptance checks judge the status against it."""
+    expectation: Literal["valid", "invalid", "tolerated"] | None = None
+    """What the request was generated to be: schema-valid; invalid (the API rejects it);
+    tolerated (invalid only where servers may ignore it, e.g. an unknown query parameter); or
+    unknown (recorded traffic). Acceptance checks judge the status against it."""
     expected_status: int | None = None
     """The status the API answers this request with, when the engine knows it (a probe)."""
 

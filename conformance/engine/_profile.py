@@ -49,6 +49,9 @@ class Profile:
     operations: tuple[str, ...] = ("*",)
     live: bool = False
     max_examples: int = 8
+    phases: tuple[str, ...] = ("examples", "fuzzing")
+    """Schemathesis phases for generated traffic: examples, coverage, fuzzing (coverage sends
+    hundreds of boundary cases per operation: thorough, and slow on a 24-operation contract)."""
     max_tokens_cap: int = 256
     budget_tokens: int | None = None
     negative: Negative = "strict"
@@ -109,9 +112,11 @@ def _apply(base: Profile, data: dict[str, Any], path: Path) -> Profile:
         raise ProfileError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
     changes: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "operations":
+        if key in ("operations", "phases"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ProfileError(f"{path}: operations must be a list of operation ids")
+                raise ProfileError(f"{path}: {key} must be a list of names")
+            if key == "phases" and not set(value) <= {"examples", "coverage", "fuzzing"}:
+                raise ProfileError(f"{path}: phases are examples, coverage and fuzzing")
             changes[key] = tuple(value)
         elif key == "checks":
             if not isinstance(value, dict) or any(v not in ("off", "warning", "error") for v in value.values()):

@@ -77,7 +77,7 @@ class _Summary:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from conformance.suite.conftest import SESSION_KEY
+        from conformance.suite.plugin import SESSION_KEY
 
         self.session = session.config.stash.get(SESSION_KEY, None)
 

@@ -20,6 +20,14 @@ from conformance.engine._profile import Profile
 from conformance.engine._target import Target
 
 
+REPRODUCER_CHARS = 1500
+
+
+def shorten(text: str, limit: int = REPRODUCER_CHARS) -> str:
+    """Keep failure messages readable: generated bodies can be hundreds of kilobytes."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
 class BudgetExhausted(Exception):
     """The run spent its token budget; it stops cleanly and says so."""
 
@@ -81,6 +89,10 @@ class Session:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _seen: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
 
+    def __repr__(self) -> str:  # pytest shows fixture values in tracebacks: keep it one line
+        return (f"Session(target={self.target.base_url!r}, profile={self.profile.name!r}, "
+                f"exchanges={self.exchanges}, findings={len(self.findings)})")
+
     @property
     def context(self) -> CheckContext:
         options: dict[str, Any] = {
@@ -139,7 +151,7 @@ class Session:
         if not errors:
             return
         lines = "\n".join(f"[{f.check_id}] {f.message}" + (f" at {f.location}" if f.location else "") for f in errors[:20])
-        reproducer = next((f.reproducer for f in errors if f.reproducer), "")
+        reproducer = shorten(next((f.reproducer for f in errors if f.reproducer), "") or "")
         where = label or operation_id or label_prefix or "scenario"
         pytest.fail(f"{where}: {len(errors)} departure(s)\n{lines}\n\nReproduce with:\n  {reproducer}", pytrace=False)
 

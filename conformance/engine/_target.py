@@ -83,6 +83,7 @@ class Target:
         request = self.client.build_request(
             method, path, json=json, content=content, params=params, headers=merged, files=files, data=data
         )
+        request.read()  # materialise multipart bodies so the exchange can record what was sent
         try:
             response = self.client.send(request, stream=True)
             try:
@@ -97,7 +98,7 @@ class Target:
 def to_exchange(
     request: httpx.Request, response: httpx.Response, chunks: list[bytes], *, operation_id: str | None, label: str
 ) -> Exchange:
-    body = request.content if request.stream is not None else None
+    body = request.content
     exchange_request = Request(request.method, str(request.url), list(request.headers.multi_items()), body or None)
     result = Response.from_wire(response.status_code, dict(_joined(response.headers)), b"".join(chunks))
     encoding = response.headers.get("content-encoding", "").lower()

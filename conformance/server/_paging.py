@@ -1,0 +1,130 @@
+"""What the resource handlers (batches, files, skills) read from a request: the server state, list
+query parameters, and the two pagination styles of the resource APIs (api-facts §6).
+
+* ID cursor (batches, classic files): `limit`, `before_id` | `after_id` → `{data, has_more, first_id, last_id}`.
+* Page token (skills, skill versions, GA files): `limit`, `page` → `{data, has_more, next_page}`.
+
+Both walk a newest-first view of the store. Page tokens encode the insertion sequence of the last
+object served, so a token stays valid when objects are created or deleted between pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+
+from starlette.requests import Request
+
+from conformance.server._errors import invalid_request
+from conformance.server._state import ServerState
+from conformance.server._store import JsonDict, StoredObject
+
+Render = Callable[[StoredObject], JsonDict]
+
+PAGE_TOKEN_PREFIX = "page_"
+
+
+def server_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.server
+    return state
+
+
+def query_str(request: Request, name: str) -> str | None:
+    """A query parameter; an empty value counts as absent (clients often send `before_id=`)."""
+    value = request.query_params.get(name)
+    return value if value else None
+
+
+def query_limit(request: Request, *, default: int = 20, maximum: int = 1000) -> int:
+    raw = request.query_params.get("limit")
+    if raw is None or raw == "":
+        return default
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise invalid_request(f"limit: Input should be a valid integer, unable to parse string as an integer (got {raw!r})") from None
+    if limit < 1:
+        raise invalid_request("limit: Input should be greater than or equal to 1")
+    if limit > maximum:
+        raise invalid_request(f"limit: Input should be less than or equal to {maximum}")
+    return limit
+
+
+def newest_first(objects: Sequence[StoredObject]) -> list[StoredObject]:
+    return sorted(objects, key=lambda obj: obj.seq, reverse=True)
+
+
+def id_cursor_page(
+    objects: Sequence[StoredObject],
+    render: Render,
+    *,
+    limit: int,
+    before_id: str | None,
+    after_id: str | None,
+    object_id: Callable[[StoredObject], str] = lambda obj: obj.key,
+) -> JsonDict:
+    """One page of `objects` (newest first); `before_id` pages towards newer objects, `after_id` towards older."""
+    if before_id is not None and after_id is not None:
+        raise invalid_request("before_id, after_id: at most one of `before_id` and `after_id` may be given")
+    ordered = newest_first(objects)
+    ids = [object_id(obj) for obj in ordered]
+    if after_id is not None:
+        start = _cursor_index(ids, after_id, "after_id") + 1
+        page = ordered[start : start + limit]
+        has_more = start + limit < len(ordered)
+    elif before_id is not None:
+        end = _cursor_index(ids, before_id, "before_id")
+        start = max(0, end - limit)
+        page = ordered[start:end]
+        has_more = start > 0
+    else:
+        page = ordered[:limit]
+        has_more = limit < len(ordered)
+    return {
+        "data": [render(obj) for obj in page],
+        "has_more": has_more,
+        "first_id": object_id(page[0]) if page else None,
+        "last_id": object_id(page[-1]) if page else None,
+    }
+
+
+def _cursor_index(ids: list[str], cursor: str, name: str) -> int:
+    try:
+        return ids.index(cursor)
+    except ValueError:
+        raise invalid_request(f"{name}: no object with id {cursor!r} to page from") from None
+
+
+def page_token_page(objects: Sequence[StoredObject], render: Render, *, limit: int, page: str | None) -> JsonDict:
+    """One page of `objects` (newest first) after the position that `page` encodes."""
+    ordered = newest_first(objects)
+    if page is not None:
+        below = decode_page_token(page)
+        ordered = [obj for obj in ordered if obj.seq < below]
+    chunk = ordered[:limit]
+    has_more = len(ordered) > limit
+    return {
+        "data": [render(obj) for obj in chunk],
+        "has_more": has_more,
+        "next_page": encode_page_token(chunk[-1].seq) if has_more and chunk else None,
+    }
+
+
+def encode_page_token(seq: int) -> str:
+    return PAGE_TOKEN_PREFIX + base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_page_token(token: str) -> int:
+    error = invalid_request(f"page: invalid page token {token!r}; pass the `next_page` value of a previous response")
+    if not token.startswith(PAGE_TOKEN_PREFIX):
+        raise error
+    payload = token[len(PAGE_TOKEN_PREFIX) :]
+    try:
+        text = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise error from None
+    kind, _, number = text.partition(":")
+    if kind != "seq" or not number.isdigit():
+        raise error
+    return int(number)
