@@ -5,13 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from conformance.cassettes._pytest import recording_of
 from conformance.contract import load_contract
-from conformance.engine._profile import load_profile
+from conformance.engine._profile import Profile, load_profile
 from conformance.engine._session import Budget, Session
 from conformance.engine._target import DEFAULT_VERSION, Target, embedded_server
+
+if TYPE_CHECKING:  # imported when used: vcrpy is only needed by runs that use cassettes
+    from conformance.cassettes._record import Recording
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -32,22 +38,29 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--conformance-seed", type=int, default=0, help="generation seed (same seed, same requests)")
     group.addoption("--conformance-budget-tokens", type=int, default=None, help="stop after this many tokens")
     group.addoption("--conformance-timeout", type=float, default=60.0, help="seconds per network wait")
+    group.addoption("--conformance-record", action="store_true", default=False,
+                    help="record the run into cassettes (record mode: --record-mode, default rewrite)")
+    group.addoption("--conformance-replay", action="store_true", default=False,
+                    help="replay recorded cassettes with the network off (record mode none)")
+    group.addoption("--conformance-cassette-dir", default="cassettes",
+                    help="cassettes folder; each target records into <folder>/<target>/ (default: cassettes)")
 
 
 @contextmanager
 def session_from_options(config: pytest.Config) -> Iterator[Session]:
     option = config.getoption
     base_url = option("--conformance-base-url")
-    profile_name = option("--conformance-profile") or ("reference" if base_url is None else "anthropic")
-    profile = load_profile(profile_name)
-    max_examples = option("--conformance-max-examples")
-    if max_examples is not None:
-        profile = _with(profile, max_examples=max_examples)
+    profile = profile_from_options(config)
     budget_limit = option("--conformance-budget-tokens") or profile.budget_tokens
     contract = load_contract(option("--conformance-spec"))
+    recording = recording_of(config)
     with ExitStack() as stack:
         embedded = base_url is None
-        if embedded:
+        if embedded and recording is not None and recording.replay:
+            from conformance.cassettes._record import REFERENCE_BASE  # vcrpy: imported only when used
+
+            base_url = REFERENCE_BASE  # a replay answers from cassettes: no server to start
+        elif embedded:
             base_url = stack.enter_context(embedded_server(seed=option("--conformance-seed")))
         api_key = option("--conformance-api-key") or os.environ.get("ANTHROPIC_API_KEY") or ("test-key" if embedded else None)
         target = Target(
@@ -68,6 +81,67 @@ def session_from_options(config: pytest.Config) -> Iterator[Session]:
             seed=option("--conformance-seed"),
             budget=Budget(limit=budget_limit),
         )
+
+
+def profile_from_options(config: pytest.Config) -> Profile:
+    """The run's profile: --conformance-profile (default: by target), --conformance-max-examples applied."""
+    option = config.getoption
+    base_url = option("--conformance-base-url")
+    profile = load_profile(option("--conformance-profile") or ("reference" if base_url is None else "anthropic"))
+    max_examples = option("--conformance-max-examples")
+    return profile if max_examples is None else _with(profile, max_examples=max_examples)
+
+
+def recording_from_options(config: pytest.Config) -> Recording | None:
+    """How the run uses cassettes, or None when it does not: --conformance-record / -replay, with
+    pytest-recording's --record-mode; without either, live (paid) profiles record if missing."""
+    option = config.getoption
+    record, replay = option("--conformance-record"), option("--conformance-replay")
+    explicit = option("--record-mode", None)
+    if record and replay:
+        raise pytest.UsageError("--conformance-record and --conformance-replay exclude each other")
+    if replay and explicit not in (None, "none"):
+        raise pytest.UsageError(f"--conformance-replay replays (record mode none), not --record-mode {explicit}")
+    if replay:
+        mode = "none"
+    elif record:
+        mode = explicit or "rewrite"
+    elif option("--disable-recording", False) or not _names_live_profile(config):
+        return None
+    else:
+        mode = explicit or "new_episodes"  # record if missing: a paid request is never sent twice
+    from conformance.cassettes._record import REFERENCE_BASE, Recording, run_fingerprint, target_name
+
+    base_url = option("--conformance-base-url")
+    profile = profile_from_options(config)
+    folder = Path(option("--conformance-cassette-dir"))
+    if not folder.is_absolute():
+        folder = config.invocation_params.dir / folder
+    target = target_name(base_url)
+    return Recording(
+        mode=mode,
+        folder=folder / target,
+        canonical_base=REFERENCE_BASE if base_url is None else None,
+        fingerprint=run_fingerprint(
+            contract_document=load_contract(option("--conformance-spec")).document,
+            profile=profile,
+            seed=option("--conformance-seed"),
+            include=option("--conformance-include"),
+            exclude=option("--conformance-exclude"),
+            anthropic_version=option("--conformance-version"),
+            betas=option("--conformance-beta"),
+            target=target,
+            budget_tokens=option("--conformance-budget-tokens") or profile.budget_tokens,
+        ),
+    )
+
+
+def _names_live_profile(config: pytest.Config) -> bool:
+    # Without a base URL or a profile the run is the embedded server's: free, never live, and
+    # the profile need not be loaded (this runs in every pytest session that loads the plugin).
+    if config.getoption("--conformance-base-url") is None and config.getoption("--conformance-profile") is None:
+        return False
+    return profile_from_options(config).live
 
 
 def _with(profile, **changes):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from typing import TextIO
 import httpx
 import pytest
 
-from conformance.engine._session import Session
+from conformance.engine._session import RunRecord
 from conformance.engine._target import DEFAULT_VERSION
 
 EXIT_OK, EXIT_DEPARTURES, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
@@ -69,45 +69,76 @@ def preflight(options: RunOptions) -> str | None:
 
 
 class _Summary:
-    """Captures the session at the end of the pytest run and prints the findings summary."""
+    """Captures the run's record at the end of the pytest run and prints the findings summary."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.session: Session | None = None
+        self.record: RunRecord | None = None
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from conformance.suite.plugin import SESSION_KEY
+        from conformance.suite.plugin import run_record
 
-        self.session = session.config.stash.get(SESSION_KEY, None)
+        self.record = run_record(session.config)
 
     def print(self) -> None:
-        run = self.session
+        run = self.record
         if run is None:
             return
         by_check = Counter((f.check_id, f.severity) for f in run.findings)
         write = self.out.write
-        write(f"\nconformance: {run.exchanges} exchanges with {run.target.base_url} "
-              f"(profile {run.profile.name}), {len(run.errors)} errors, "
-              f"{len(run.findings) - len(run.errors)} warnings, {run.budget.spent} tokens\n")
+        write(f"\nconformance: {run.exchanges} exchanges with {run.base_url} "
+              f"(profile {run.profile}), {len(run.errors)} errors, "
+              f"{len(run.findings) - len(run.errors)} warnings, {run.tokens} tokens\n")
+        if run.stop_reason:
+            write(f"  stopped early: {run.stop_reason}\n")
         for op_id, reason in sorted(run.unsupported.items()):
             write(f"  unsupported  {op_id}: {reason}\n")
         for (check_id, severity), count in sorted(by_check.items(), key=lambda kv: (kv[0][1] != "error", kv[0][0])):
             write(f"  {severity:<8} {check_id:<32} {count}\n")
 
 
-def run(options: RunOptions, out: TextIO | None = None) -> int:
+@dataclass
+class RunResult:
+    exit_code: int
+    record: RunRecord | None
+    """What the run found (findings, exchanges, tokens); None when it never started."""
+    problem: str | None = None
+
+    @property
+    def check_ids(self) -> set[str]:
+        return {f.check_id for f in self.record.findings} if self.record else set()
+
+    @property
+    def error_check_ids(self) -> set[str]:
+        return {f.check_id for f in self.record.errors} if self.record else set()
+
+
+_EXIT_CODES = {
+    pytest.ExitCode.OK: EXIT_OK,
+    pytest.ExitCode.TESTS_FAILED: EXIT_DEPARTURES,
+    pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
+    pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_USAGE,
+    pytest.ExitCode.INTERRUPTED: EXIT_DEPARTURES,
+}
+
+
+def execute(options: RunOptions, out: TextIO | None = None) -> RunResult:
+    """Run the suite and return what it found (the programmatic form of `conformance run`)."""
     problem = preflight(options)
     if problem is not None:
-        print(f"error: {problem}", file=sys.stderr)
-        return EXIT_UNREACHABLE
+        return RunResult(EXIT_UNREACHABLE, None, problem)
     summary = _Summary(out or sys.stdout)
     code = pytest.main(options.pytest_argv(), plugins=[summary])
+    result = RunResult(_EXIT_CODES.get(code, int(code)), summary.record)
+    if summary.record is not None and not summary.record.findings and result.exit_code == EXIT_DEPARTURES:
+        result.problem = "the suite failed without a finding (see pytest's output)"
     summary.print()
-    return {
-        pytest.ExitCode.OK: EXIT_OK,
-        pytest.ExitCode.TESTS_FAILED: EXIT_DEPARTURES,
-        pytest.ExitCode.USAGE_ERROR: EXIT_USAGE,
-        pytest.ExitCode.NO_TESTS_COLLECTED: EXIT_USAGE,
-        pytest.ExitCode.INTERRUPTED: EXIT_DEPARTURES,
-    }.get(code, int(code))
+    return result
+
+
+def run(options: RunOptions, out: TextIO | None = None) -> int:
+    result = execute(options, out)
+    if result.problem is not None and result.exit_code == EXIT_UNREACHABLE:
+        print(f"error: {result.problem}", file=sys.stderr)
+    return result.exit_code

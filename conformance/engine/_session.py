@@ -70,6 +70,46 @@ def tokens_used(exchange: Exchange) -> int:
 
 
 @dataclass
+class RunRecord:
+    """What a run found, in a form that crosses process boundaries (pytest-xdist workers) and
+    feeds the summary and reports."""
+
+    base_url: str = ""
+    profile: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    exchanges: int = 0
+    tokens: int = 0
+    unsupported: dict[str, str] = field(default_factory=dict)
+    stop_reason: str | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "profile": self.profile, "findings": [f.to_dict() for f in self.findings],
+                "exchanges": self.exchanges, "tokens": self.tokens, "unsupported": self.unsupported,
+                "stop_reason": self.stop_reason}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunRecord:
+        return cls(data["base_url"], data["profile"], [Finding(**f) for f in data["findings"]], data["exchanges"],
+                   data["tokens"], dict(data["unsupported"]), data.get("stop_reason"))
+
+    def merge(self, other: RunRecord) -> None:
+        """Add another worker's record (findings already seen are kept once)."""
+        seen = {(f.check_id, f.operation_id, f.message) for f in self.findings}
+        self.findings += [f for f in other.findings if (f.check_id, f.operation_id, f.message) not in seen]
+        self.exchanges += other.exchanges
+        self.tokens += other.tokens
+        self.base_url = self.base_url or other.base_url
+        self.profile = self.profile or other.profile
+        for key, value in other.unsupported.items():
+            self.unsupported.setdefault(key, value)
+        self.stop_reason = self.stop_reason or other.stop_reason
+
+
+@dataclass
 class Session:
     contract: Contract
     profile: Profile
@@ -83,11 +123,24 @@ class Session:
     exchanges: int = 0
     unsupported: dict[str, str] = field(default_factory=dict)
     """Operations the target does not offer, with the reason, reported once each."""
+    stop_reason: str | None = None
+    """Set when the run must stop cleanly (the token budget is spent)."""
     current: list[Finding] = field(default_factory=list)
     """Findings of the test now running (before de-duplication): what makes it pass or fail."""
     _model: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _seen: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
+
+    def to_record(self) -> RunRecord:
+        return RunRecord(self.target.base_url, self.profile.name, list(self.findings), self.exchanges,
+                         self.budget.spent, dict(self.unsupported), self.stop_reason)
+
+    def stop(self, reason: str) -> None:
+        self.stop_reason = self.stop_reason or reason
+
+    @property
+    def stopped(self) -> bool:
+        return self.stop_reason is not None
 
     def __repr__(self) -> str:  # pytest shows fixture values in tracebacks: keep it one line
         return (f"Session(target={self.target.base_url!r}, profile={self.profile.name!r}, "

@@ -20,6 +20,9 @@ import httpx
 from conformance._exchange import Exchange, Request, Response
 
 DEFAULT_VERSION = "2023-06-01"
+RETRY_STATUSES = (429, 529)
+MAX_RETRIES = 2
+MAX_RETRY_WAIT = 20.0  # seconds: a longer retry-after ends the retries (the answer is judged as it is)
 
 
 class TargetUnreachable(Exception):
@@ -73,10 +76,12 @@ class Target:
         files: Any = None,
         data: Mapping[str, Any] | None = None,
         auth: bool = True,
+        retry: bool = True,
         operation_id: str | None = None,
         label: str = "",
     ) -> Exchange:
-        """Send one request and read the whole response (streams chunk by chunk)."""
+        """Send one request and read the whole response (streams chunk by chunk). A 429 or 529
+        is retried (at most MAX_RETRIES times) after its `retry-after`, as the official SDKs do."""
         merged = self.default_headers() if auth else {"accept": "application/json"}
         merged.update(headers or {})
         merged = {k: v for k, v in merged.items() if v is not None}
@@ -84,15 +89,34 @@ class Target:
             method, path, json=json, content=content, params=params, headers=merged, files=files, data=data
         )
         request.read()  # materialise multipart bodies so the exchange can record what was sent
-        try:
-            response = self.client.send(request, stream=True)
+        for attempt in range(MAX_RETRIES + 1):
             try:
-                chunks = list(response.iter_raw())
-            finally:
-                response.close()
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise TargetUnreachable(f"{self.base_url}: {type(exc).__name__}: {exc}") from None
+                response = self.client.send(request, stream=True)
+                try:
+                    chunks = list(response.iter_raw())
+                finally:
+                    response.close()
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                raise TargetUnreachable(f"{self.base_url}: {type(exc).__name__}: {exc}") from None
+            wait = retry_wait(response)
+            if not retry or attempt == MAX_RETRIES or wait is None:
+                break
+            time.sleep(wait)
         return to_exchange(request, response, chunks, operation_id=operation_id, label=label)
+
+
+def retry_wait(response: httpx.Response) -> float | None:
+    """Seconds to wait before retrying, or None when the answer is not one to retry."""
+    if response.status_code not in RETRY_STATUSES:
+        return None
+    try:
+        wait = float(response.headers.get("retry-after-ms", "")) / 1000
+    except ValueError:
+        try:
+            wait = float(response.headers.get("retry-after", "1"))
+        except ValueError:
+            wait = 1.0
+    return wait if 0 <= wait <= MAX_RETRY_WAIT else None
 
 
 def to_exchange(
@@ -123,27 +147,41 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextmanager
-def embedded_server(seed: int = 0, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Run the reference server on an ephemeral loopback port in a thread; yields its base URL."""
-    import uvicorn
-
-    from conformance.server import ServerConfig, create_app
-
-    port = port or free_port(host)
-    config = uvicorn.Config(
-        create_app(ServerConfig(seed=seed)), host=host, port=port, log_level="error", lifespan="off",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="conformance-reference-server", daemon=True)
+def _running(server: Any, host: str, port: int, name: str) -> Iterator[str]:
+    """Run a uvicorn server in a thread until the block ends; yields its base URL."""
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise TargetUnreachable(f"the embedded reference server did not start on {host}:{port}")
+            raise TargetUnreachable(f"the server {name!r} did not start on {host}:{port}")
         time.sleep(0.01)
     try:
         yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+@contextmanager
+def serve_app(app: Any, *, host: str = "127.0.0.1", port: int = 0, name: str = "conformance-server") -> Iterator[str]:
+    """Serve any ASGI app with uvicorn on an ephemeral loopback port in a thread; yields its base URL."""
+    import uvicorn
+
+    port = port or free_port(host)
+    config = uvicorn.Config(app, host=host, port=port, log_level="error", lifespan="off", timeout_graceful_shutdown=2)
+    with _running(uvicorn.Server(config), host, port, name) as url:
+        yield url
+
+
+@contextmanager
+def embedded_server(seed: int = 0, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Run the reference server on an ephemeral loopback port in a thread, configured as
+    `conformance serve` configures it; yields its base URL."""
+    from conformance.server import ServerConfig
+    from conformance.server._run import build_server
+
+    port = port or free_port(host)
+    server = build_server(ServerConfig(seed=seed), host=host, port=port, log_level="error")
+    with _running(server, host, port, "conformance-reference-server") as url:
+        yield url

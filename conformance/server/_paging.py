@@ -13,12 +13,15 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from starlette.requests import Request
 
 from conformance.server._errors import invalid_request
 from conformance.server._state import ServerState
 from conformance.server._store import JsonDict, StoredObject
+
+T = TypeVar("T")
 
 Render = Callable[[StoredObject], JsonDict]
 
@@ -55,6 +58,33 @@ def newest_first(objects: Sequence[StoredObject]) -> list[StoredObject]:
     return sorted(objects, key=lambda obj: obj.seq, reverse=True)
 
 
+def id_cursor_window(
+    items: Sequence[T], id_of: Callable[[T], str], *, limit: int, before_id: str | None, after_id: str | None
+) -> tuple[list[T], bool]:
+    """The page of `items` (already newest first) that an ID cursor selects, and `has_more`:
+    `after_id` gives the items after that id, `before_id` the `limit` items just before it."""
+    if before_id is not None and after_id is not None:
+        raise invalid_request("before_id, after_id: at most one of `before_id` and `after_id` may be given")
+    ids = [id_of(item) for item in items]
+    if after_id is not None:
+        start = _cursor_index(ids, after_id, "after_id") + 1
+        return list(items[start : start + limit]), start + limit < len(items)
+    if before_id is not None:
+        end = _cursor_index(ids, before_id, "before_id")
+        start = max(0, end - limit)
+        return list(items[start:end]), start > 0
+    return list(items[:limit]), limit < len(items)
+
+
+def id_cursor_body(page: Sequence[JsonDict], has_more: bool) -> JsonDict:
+    return {
+        "data": list(page),
+        "has_more": has_more,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+    }
+
+
 def id_cursor_page(
     objects: Sequence[StoredObject],
     render: Render,
@@ -64,29 +94,12 @@ def id_cursor_page(
     after_id: str | None,
     object_id: Callable[[StoredObject], str] = lambda obj: obj.key,
 ) -> JsonDict:
-    """One page of `objects` (newest first); `before_id` pages towards newer objects, `after_id` towards older."""
-    if before_id is not None and after_id is not None:
-        raise invalid_request("before_id, after_id: at most one of `before_id` and `after_id` may be given")
-    ordered = newest_first(objects)
-    ids = [object_id(obj) for obj in ordered]
-    if after_id is not None:
-        start = _cursor_index(ids, after_id, "after_id") + 1
-        page = ordered[start : start + limit]
-        has_more = start + limit < len(ordered)
-    elif before_id is not None:
-        end = _cursor_index(ids, before_id, "before_id")
-        start = max(0, end - limit)
-        page = ordered[start:end]
-        has_more = start > 0
-    else:
-        page = ordered[:limit]
-        has_more = limit < len(ordered)
-    return {
-        "data": [render(obj) for obj in page],
-        "has_more": has_more,
-        "first_id": object_id(page[0]) if page else None,
-        "last_id": object_id(page[-1]) if page else None,
-    }
+    """One page of stored `objects` (newest first), rendered."""
+    page, has_more = id_cursor_window(newest_first(objects), object_id, limit=limit, before_id=before_id, after_id=after_id)
+    body = id_cursor_body([render(obj) for obj in page], has_more)
+    if page:  # the cursor ids are the stored keys, whatever the rendering calls them
+        body["first_id"], body["last_id"] = object_id(page[0]), object_id(page[-1])
+    return body
 
 
 def _cursor_index(ids: list[str], cursor: str, name: str) -> int:

@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conformance.engine._session import Session
+    from conformance.engine._session import RunRecord, Session
 
 SESSION_KEY = pytest.StashKey["Session"]()
+# Cassettes: record and replay through pytest-recording (docs/cassettes.md).
+pytest_plugins = ["conformance.cassettes._pytest"]
+RECORD_KEY = pytest.StashKey["RunRecord"]()
+_WORKER_OUTPUT = "conformance_record"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -25,10 +29,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.fixture(scope="session")
 def conformance_session(request: pytest.FixtureRequest) -> Iterator[Session]:
+    from conformance.cassettes._pytest import recording_of
     from conformance.engine._options import session_from_options
 
     with session_from_options(request.config) as session:
         request.config.stash[SESSION_KEY] = session
+        recording = recording_of(request.config)
+        if recording is not None:
+            with recording.session_cassette():
+                session.model  # noqa: B018 - run-level traffic goes to the run's cassette, not a test's
         yield session
 
 
@@ -46,3 +55,45 @@ def conformance_schema(conformance_session: Session) -> Any:
     from conformance.engine._generation import schemathesis_schema
 
     return schemathesis_schema(conformance_session)
+
+
+def run_record(config: pytest.Config) -> RunRecord | None:
+    """This process's findings, plus those of every pytest-xdist worker that reported back."""
+    from conformance.engine._session import RunRecord
+
+    record: RunRecord | None = None
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None:
+        record = session.to_record()
+    merged = config.stash.get(RECORD_KEY, None)
+    if merged is not None:
+        record = record or RunRecord()
+        record.merge(merged)
+    return record
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    record = run_record(session.config)
+    if workeroutput is not None and record is not None:  # an xdist worker: ship the record home
+        import json
+
+        workeroutput[_WORKER_OUTPUT] = json.dumps(record.to_dict())
+
+
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: merge a finished worker's record."""
+    import json
+
+    from conformance.engine._session import RunRecord
+
+    raw = getattr(node, "workeroutput", {}).get(_WORKER_OUTPUT)
+    if raw is None:
+        return
+    incoming = RunRecord.from_dict(json.loads(raw))
+    merged = node.config.stash.get(RECORD_KEY, None)
+    if merged is None:
+        node.config.stash[RECORD_KEY] = incoming
+    else:
+        merged.merge(incoming)

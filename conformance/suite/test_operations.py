@@ -1,16 +1,54 @@
-"""Generated traffic: every operation of the contract, through schemathesis (examples, coverage,
-fuzzing; valid and invalid data), judged by every selected check."""
+"""Generated traffic: every operation of the contract through schemathesis's phases (examples,
+coverage, fuzzing; valid and invalid data), then the stateful phase over the contract's links,
+all judged by every selected check."""
 
 from __future__ import annotations
 
-import schemathesis
+from typing import Any
 
-from conformance.engine._generation import judge_case
+import pytest
+
+from conformance.engine._generation import run_operations
 from conformance.engine._session import Session
+from conformance.engine._target import TargetUnreachable
 
-schema = schemathesis.pytest.from_fixture("conformance_schema")
+STATEFUL = "stateful"
 
 
-@schema.parametrize()
-def test_operation(case: schemathesis.Case, conformance_session: Session) -> None:
-    judge_case(conformance_session, case)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "operation_id" in metafunc.fixturenames:
+        from conformance.contract import load_contract
+
+        contract = load_contract(metafunc.config.getoption("--conformance-spec"))
+        metafunc.parametrize("operation_id", [op.operation_id for op in contract.operations])
+
+
+def _run(session: Session, schema: Any, operation_ids: list[str], phases: list[str]) -> None:
+    try:
+        run_operations(session, schema, operation_ids, phases)
+    except TargetUnreachable as exc:
+        pytest.exit(f"conformance: target unreachable: {exc}", returncode=3)
+    if session.stopped:
+        pytest.exit(f"conformance: {session.stop_reason}; stopping cleanly", returncode=1 if session.errors else 0)
+
+
+def test_operation(operation_id: str, conformance_session: Session, conformance_schema: Any) -> None:
+    session = conformance_session
+    session.require(operation_id)
+    phases = [phase for phase in session.profile.phases if phase != STATEFUL]
+    if not phases:
+        pytest.skip("no generation phase selected by the profile")
+    _run(session, conformance_schema, [operation_id], phases)
+    session.fail_on_errors(operation_id)
+
+
+def test_stateful_links(conformance_session: Session, conformance_schema: Any) -> None:
+    """Multi-step flows through the contract's OpenAPI links: batch create → retrieve / cancel /
+    results / delete; file upload → get / content / delete; skill create → versions → delete."""
+    session = conformance_session
+    if STATEFUL not in session.profile.phases:
+        pytest.skip("the profile does not select the stateful phase")
+    offered = [op.operation_id for op in session.contract.operations
+               if session.profile.offers(op.operation_id) and session.wants_operation(op.operation_id)]
+    _run(session, conformance_schema, offered, [STATEFUL])
+    session.fail_on_errors(None, label="stateful links")

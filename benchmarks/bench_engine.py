@@ -1,0 +1,113 @@
+"""Throughput of `conformance run` against plain `schemathesis run`, side by side, in one run.
+
+Both tools test the same bundled contract against the same reference server (one uvicorn thread on
+a loopback port), with the same phases (examples, fuzzing), the same example count and seed.
+Two measures: test cases (generated requests: schemathesis's own count; conformance sends each
+once) and HTTP requests counted at the server (schemathesis's checks send extra requests of their
+own, e.g. to probe authentication). conformance runs its extra checks (SSE state machine,
+meaning, tolerant/strict schema) on every one; the ratio says what they cost.
+
+    python benchmarks/bench_engine.py [--max-examples 8]
+
+Numbers are for comparison within one run on one machine, never absolute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from conformance.contract import load_contract
+from conformance.engine._target import free_port
+from conformance.server import ServerConfig, create_app
+
+
+class Counter:
+    """ASGI middleware counting HTTP requests that reach the app."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.count = 0
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            with self._lock:
+                self.count += 1
+        await self.app(scope, receive, send)
+
+
+def serve(app: Any) -> tuple[str, uvicorn.Server]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+    return f"http://127.0.0.1:{port}", server
+
+
+def timed(counter: Counter, argv: list[str]) -> tuple[float, int, str]:
+    before = counter.count
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, counter.count - before, done.stdout
+
+
+def test_cases(tool: str, requests: int, output: str) -> int:
+    """schemathesis reports the cases it generated; conformance sends each generated case once."""
+    if tool.startswith("schemathesis run"):
+        match = re.search(r"(\d+) generated", output)
+        return int(match.group(1)) if match else 0
+    return requests
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-examples", type=int, default=8)
+    args = parser.parse_args()
+    counter = Counter(create_app(ServerConfig()))
+    url, server = serve(counter)
+    bin_dir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "contract.json"
+        spec.write_text(json.dumps(load_contract().document))
+        profile = Path(tmp) / "bench.toml"
+        profile.write_text(f'extends = "reference"\nmax_examples = {args.max_examples}\nphases = ["examples", "fuzzing"]\n')
+        schemathesis = [str(bin_dir / "st"), "run", str(spec), "--url", url, "--phases", "examples,fuzzing",
+                        "-n", str(args.max_examples), "--mode", "all", "--seed", "0", "--continue-on-failure",
+                        "-H", "x-api-key: bench", "-H", "anthropic-version: 2023-06-01"]
+        conformance = [str(bin_dir / "conformance"), "run", "--base-url", url, "--api-key", "bench",
+                       "--profile", str(profile), "-q", "--", "-k", "test_operation"]
+        # Plain `st run` twice: with its default checks (several of which send extra requests of
+        # their own, e.g. to probe authentication, and count them as test cases) and with one
+        # passive check (the same generated requests as conformance sends, nothing added).
+        results = {
+            "schemathesis run": timed(counter, schemathesis),
+            "schemathesis run (passive check)": timed(counter, [*schemathesis, "--checks", "not_a_server_error"]),
+            "conformance run": timed(counter, conformance),
+        }
+    server.should_exit = True
+    print(f"{'tool':<34} {'seconds':>8} {'test cases':>11} {'cases/s':>8} {'requests':>9} {'requests/s':>11}")
+    cases_rate, request_rate = {}, {}
+    for name, (seconds, requests, output) in results.items():
+        cases = test_cases(name, requests, output)
+        cases_rate[name], request_rate[name] = cases / seconds, requests / seconds
+        print(f"{name:<34} {seconds:>8.2f} {cases:>11} {cases_rate[name]:>8.1f} {requests:>9} {request_rate[name]:>11.1f}")
+    for baseline in ("schemathesis run", "schemathesis run (passive check)"):
+        if cases_rate[baseline]:
+            print(f"ratio conformance / {baseline}, test cases/s: {cases_rate['conformance run'] / cases_rate[baseline]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

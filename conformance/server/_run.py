@@ -1,0 +1,52 @@
+"""Serving the app over HTTP with uvicorn (what `conformance serve` calls)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+import uvicorn
+
+from conformance.server._app import MAX_HEADER_BYTES, create_app
+from conformance.server._config import ServerConfig
+
+DEFAULT_HOST = "127.0.0.1"
+"""Loopback by default: the server has no real authentication, so it should not face a network."""
+DEFAULT_PORT = 8765
+"""The `conformance serve` default (0 picks a free port)."""
+
+log = logging.getLogger("conformance.server")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_server(config: ServerConfig, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "info") -> uvicorn.Server:
+    """A configured uvicorn server (not started): tests and embedders run it in a thread on port 0.
+    Prefer it to a bare `uvicorn.Config(create_app(...))`: it sets what the app relies on."""
+    uv_config = uvicorn.Config(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level=log_level,
+        # h11, whose header limit can be raised: the app answers oversized headers itself with a
+        # 431 in the API's envelope, instead of the parser's bare text 400.
+        http="h11",
+        h11_max_incomplete_event_size=4 * MAX_HEADER_BYTES,
+        access_log=log_level == "debug",
+        server_header=False,
+    )
+    return uvicorn.Server(uv_config)
+
+
+def run_server(config: ServerConfig, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "info") -> None:
+    """Serve until interrupted."""
+    if not _is_loopback(host):
+        log.warning("serving on %s: this test server accepts any API key; keep it off untrusted networks", host)
+    build_server(config, host=host, port=port, log_level=log_level).run()
