@@ -96,6 +96,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return validate_files(args.files, load_contract(args.spec), load_profile(args.profile), verbose=args.verbose)
 
 
+def cmd_drift(args: argparse.Namespace) -> int:
+    from conformance.drift import diff_files, observed_drift, render
+
+    if args.observed and not args.documents:
+        from conformance.cassettes import read_exchanges
+        from conformance.contract import load_contract
+
+        contract = load_contract(args.spec)  # a bad contract fails before any cassette is read
+        paths = [  # a folder stands for every file under it
+            found
+            for arg in args.observed
+            for found in (sorted(f for f in arg.rglob("*") if f.is_file()) if arg.is_dir() else [arg])
+        ]
+        report = observed_drift(contract, (exchange for path in paths for exchange in read_exchanges(path)))
+    elif len(args.documents) == 2 and not args.observed and args.spec is None:
+        report = diff_files(*args.documents).without(args.ignore)
+    else:
+        raise UsageError("conformance drift: give OLD NEW (two documents), or --observed FILES... [--spec S]")
+    sys.stdout.write(render(report, args.format))
+    return EXIT_DEPARTURES if report.failing(args.fail_on) else EXIT_OK
+
+
 def _positive_int(value: str) -> int:
     number = int(value)
     if number < 1:
@@ -144,6 +166,23 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--profile", default="anthropic", help="profile name or TOML file (default: anthropic)")
     validate.add_argument("-v", "--verbose", action="store_true", help="print warnings too")
     validate.set_defaults(func=cmd_validate)
+
+    drift = commands.add_parser(
+        "drift",
+        help="what changed between two contracts, or where recorded traffic departs from one",
+        description="`drift OLD NEW`: structural diff of two OpenAPI documents, each change classified "
+        "(docs/drift.md lists the rules). `drift --observed FILES...`: fields, values, types, events, "
+        "headers and statuses seen in cassettes or HAR files but absent from the contract, and what it "
+        "describes that was never seen. Exit codes: 0, 1 with --fail-on when a change reaches that "
+        "severity (observed: absent from the contract is a warning, never seen is info), 2 usage error.",
+    )
+    drift.add_argument("documents", nargs="*", type=Path, metavar="OLD NEW", help="two OpenAPI documents (YAML or JSON)")
+    drift.add_argument("--spec", default=None, help="with --observed: contract file (default: the bundled contract)")
+    drift.add_argument("--observed", nargs="+", type=Path, default=[], metavar="FILE", help="cassettes or HAR files (or folders of them)")
+    drift.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output format (default: text)")
+    drift.add_argument("--fail-on", choices=["error", "warning", "info"], default=None, help="exit 1 when a change is this severe or worse")
+    drift.add_argument("--ignore", action="append", default=[], metavar="RULE", help="leave out a rule id or id prefix (repeatable)")
+    drift.set_defaults(func=cmd_drift)
 
     serve = commands.add_parser(
         "serve",
