@@ -84,8 +84,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         quiet=args.quiet,
         pytest_args=[a for a in args.pytest_args if a != "--"],
+        **_cassette_options(args),
     )
     return run(options)
+
+
+def _cassette_options(args: argparse.Namespace) -> dict[str, object]:
+    """--record / --replay / --record-mode / --cassette-dir as RunOptions fields (docs/cassettes.md)."""
+    if args.record and args.replay:
+        raise UsageError("conformance run: --record and --replay exclude each other")
+    mode = args.record_mode
+    if args.replay and mode not in (None, "none"):
+        raise UsageError(f"conformance run: --replay replays (record mode none), not --record-mode {mode}")
+    # A record mode alone turns cassettes on: none replays, any other mode records.
+    replay = args.replay or mode == "none"
+    record = not replay and (args.record or mode is not None)
+    return {"record": record, "replay": replay, "record_mode": None if replay else mode,
+            "cassette_dir": args.cassette_dir}
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -125,6 +140,12 @@ def _positive_int(value: str) -> int:
     return number
 
 
+# argparse names the type in its errors ("invalid <name> value: 'x'"): say what is expected.
+_positive_int.__name__ = "positive whole number"
+_port.__name__ = "port number"
+_non_negative_float.__name__ = "non-negative number"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="conformance",
@@ -132,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    from pytest_recording.plugin import RECORD_MODES  # the record modes are pytest-recording's
 
     run = commands.add_parser(
         "run",
@@ -153,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--budget-tokens", type=_positive_int, default=None, help="stop cleanly after this many tokens")
     run.add_argument("--timeout", type=float, default=60.0, help="seconds for any network wait (default: 60)")
     run.add_argument("-q", "--quiet", action="store_true", help="less output")
+    run.add_argument("--record", action="store_true", help="record the run into CASSETTE_DIR/<target>/ (docs/cassettes.md)")
+    run.add_argument("--replay", action="store_true", help="replay the recorded run with the network off")
+    run.add_argument("--record-mode", choices=RECORD_MODES, default=None,
+                     help="pytest-recording record mode (default: rewrite with --record, new_episodes for live profiles)")
+    run.add_argument("--cassette-dir", default=None, help="cassettes folder (default: ./cassettes)")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: options passed to pytest")
     run.set_defaults(func=cmd_run)
 

@@ -20,7 +20,7 @@ from schemathesis import GenerationMode
 from schemathesis.engine import events, from_schema
 
 from conformance._exchange import Exchange, Request, Response
-from conformance.engine._session import BudgetExhausted, Session
+from conformance.engine._session import Session
 from conformance.engine._target import TargetUnreachable
 
 MAX_STREAM_EVENTS = 100_000  # schemathesis stops reading a stream after 20 events by default
@@ -92,11 +92,7 @@ def conformance(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None
         return None
     operation_id = str(case.operation.definition.raw.get("operationId") or case.operation.label)
     exchange = _exchange(case, response, operation_id)
-    session.judge(exchange)
-    try:
-        session.budget.ensure()
-    except BudgetExhausted as exc:
-        session.stop(str(exc))
+    session.judge(exchange)  # stops the session once the token budget is spent
     return None
 
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance.cassettes._pytest import recording_of
 from conformance.contract import load_contract
 from conformance.engine._profile import Profile, load_profile
 from conformance.engine._session import Budget, Session
@@ -53,6 +52,8 @@ def session_from_options(config: pytest.Config) -> Iterator[Session]:
     profile = profile_from_options(config)
     budget_limit = option("--conformance-budget-tokens") or profile.budget_tokens
     contract = load_contract(option("--conformance-spec"))
+    from conformance.cassettes._pytest import recording_of  # a plugin module: pytest imports it first
+
     recording = recording_of(config)
     with ExitStack() as stack:
         embedded = base_url is None

@@ -33,6 +33,13 @@ class RunOptions:
     timeout: float = 60.0
     quiet: bool = False
     pytest_args: list[str] = field(default_factory=list)
+    record: bool = False
+    """Record the run into cassettes (docs/cassettes.md)."""
+    replay: bool = False
+    """Replay recorded cassettes, network off."""
+    record_mode: str | None = None
+    """pytest-recording's record mode (none, once, new_episodes, all, rewrite)."""
+    cassette_dir: str | None = None
 
     def pytest_argv(self) -> list[str]:
         argv = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-o", "addopts=",
@@ -45,6 +52,10 @@ class RunOptions:
         argv += [arg for beta in self.betas for arg in ("--conformance-beta", beta)]
         argv += [arg for name in self.include for arg in ("--conformance-include", name)]
         argv += [arg for name in self.exclude for arg in ("--conformance-exclude", name)]
+        argv += ["--conformance-record"] if self.record else []
+        argv += ["--conformance-replay"] if self.replay else []
+        argv += ["--record-mode", self.record_mode] if self.record_mode else []
+        argv += ["--conformance-cassette-dir", self.cassette_dir] if self.cassette_dir else []
         if self.workers > 1:
             argv += ["-n", str(self.workers)]
         argv += ["-q", "--no-header", "-rN"] if self.quiet else ["--no-header", "-rN"]
@@ -53,7 +64,7 @@ class RunOptions:
 
 def preflight(options: RunOptions) -> str | None:
     """Why the target cannot be tested at all (unreachable, credentials rejected), or None."""
-    if options.base_url is None:
+    if options.base_url is None or options.replay:  # a replay never reaches the target
         return None
     headers = {"anthropic-version": options.anthropic_version}
     if options.api_key:

@@ -28,8 +28,9 @@ def shorten(text: str, limit: int = REPRODUCER_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
-class BudgetExhausted(Exception):
-    """The run spent its token budget; it stops cleanly and says so."""
+class BudgetExhausted(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """The run spent its token budget; it stops cleanly and says so. A test cut short by it is
+    reported as skipped (it did not finish, it did not fail), then the run ends."""
 
 
 @dataclass
@@ -42,9 +43,6 @@ class Budget:
     def charge(self, exchange: Exchange) -> None:
         self.spent += tokens_used(exchange)
 
-    def ensure(self) -> None:
-        if self.limit is not None and self.spent >= self.limit:
-            raise BudgetExhausted(f"token budget of {self.limit} reached ({self.spent} tokens spent)")
 
 
 def tokens_used(exchange: Exchange) -> int:
@@ -125,11 +123,22 @@ class Session:
     """Operations the target does not offer, with the reason, reported once each."""
     stop_reason: str | None = None
     """Set when the run must stop cleanly (the token budget is spent)."""
+    exiting: bool = False
     current: list[Finding] = field(default_factory=list)
     """Findings of the test now running (before de-duplication): what makes it pass or fail."""
     _model: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _seen: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
+
+    def __post_init__(self) -> None:
+        self.target.guard = self._guard
+
+    def _guard(self) -> None:
+        """Called by the target before every request: no request once the budget is spent."""
+        if self.budget.limit is not None and self.budget.spent >= self.budget.limit:
+            reason = f"token budget of {self.budget.limit} reached ({self.budget.spent} tokens spent)"
+            self.stop(reason)
+            raise BudgetExhausted(reason)
 
     def to_record(self) -> RunRecord:
         return RunRecord(self.target.base_url, self.profile.name, list(self.findings), self.exchanges,
@@ -224,6 +233,8 @@ class Session:
     def judge(self, exchange: Exchange) -> list[Finding]:
         """Run every selected check on one exchange; record and return the new findings."""
         self.budget.charge(exchange)
+        if self.budget.limit is not None and self.budget.spent >= self.budget.limit:
+            self.stop(f"token budget of {self.budget.limit} reached ({self.budget.spent} tokens spent)")
         found = run_checks(exchange, self.context, select=self.wants_check)
         return self.record(found, exchange_counted=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +39,8 @@ class Target:
     """Seconds for connect, read (between chunks), write and pool waits."""
     embedded: bool = False
     """True when the target is the reference server this run started."""
+    guard: Callable[[], None] | None = field(default=None, repr=False)
+    """Called before every request; raises to refuse it (the session's token budget)."""
     _client: httpx.Client | None = field(default=None, repr=False)
 
     @property
@@ -82,6 +84,8 @@ class Target:
     ) -> Exchange:
         """Send one request and read the whole response (streams chunk by chunk). A 429 or 529
         is retried (at most MAX_RETRIES times) after its `retry-after`, as the official SDKs do."""
+        if self.guard is not None:
+            self.guard()
         merged = self.default_headers() if auth else {"accept": "application/json"}
         merged.update(headers or {})
         merged = {k: v for k, v in merged.items() if v is not None}

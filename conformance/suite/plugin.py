@@ -43,11 +43,17 @@ def conformance_session(request: pytest.FixtureRequest) -> Iterator[Session]:
 
 @pytest.fixture(autouse=True)
 def _conformance_test_scope(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Findings are judged per test: start each conformance test with an empty list."""
+    """Findings are judged per test: start each conformance test with an empty list. Once the
+    run must stop (the token budget is spent), end it cleanly after the test."""
     session = request.config.stash.get(SESSION_KEY, None)
     if session is not None:
         session.begin_test()
     yield
+    if session is not None and session.stopped and not session.exiting:
+        # Once: a second Exit raised while pytest tears the session down would cut its
+        # sessionfinish hooks short (and with them the summary and the reports).
+        session.exiting = True
+        pytest.exit(f"conformance: {session.stop_reason}; stopping cleanly", returncode=1 if session.errors else 0)
 
 
 @pytest.fixture(scope="session")
