@@ -154,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    from pytest_recording.plugin import RECORD_MODES  # the record modes are pytest-recording's
+    from pytest_recording.plugin import (
+        RECORD_MODES,  # the record modes are pytest-recording's
+    )
 
     run = commands.add_parser(
         "run",

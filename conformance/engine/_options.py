@@ -52,13 +52,17 @@ def session_from_options(config: pytest.Config) -> Iterator[Session]:
     profile = profile_from_options(config)
     budget_limit = option("--conformance-budget-tokens") or profile.budget_tokens
     contract = load_contract(option("--conformance-spec"))
-    from conformance.cassettes._pytest import recording_of  # a plugin module: pytest imports it first
+    from conformance.cassettes._pytest import (
+        recording_of,  # a plugin module: pytest imports it first
+    )
 
     recording = recording_of(config)
     with ExitStack() as stack:
         embedded = base_url is None
         if embedded and recording is not None and recording.replay:
-            from conformance.cassettes._record import REFERENCE_BASE  # vcrpy: imported only when used
+            from conformance.cassettes._record import (
+                REFERENCE_BASE,  # vcrpy: imported only when used
+            )
 
             base_url = REFERENCE_BASE  # a replay answers from cassettes: no server to start
         elif embedded:
@@ -111,7 +115,12 @@ def recording_from_options(config: pytest.Config) -> Recording | None:
         return None
     else:
         mode = explicit or "new_episodes"  # record if missing: a paid request is never sent twice
-    from conformance.cassettes._record import REFERENCE_BASE, Recording, run_fingerprint, target_name
+    from conformance.cassettes._record import (
+        REFERENCE_BASE,
+        Recording,
+        run_fingerprint,
+        target_name,
+    )
 
     base_url = option("--conformance-base-url")
     profile = profile_from_options(config)

@@ -7,18 +7,25 @@ becomes findings, once, with the profile's severities applied.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import pytest
 
 from conformance._exchange import Exchange, Finding, Scenario
-from conformance.checks import CheckContext, CheckInfo, run_checks, run_scenario_checks
+from conformance.checks import (
+    CheckContext,
+    CheckInfo,
+    registered_checks,
+    registered_scenario_checks,
+    run_checks,
+    run_scenario_checks,
+)
 from conformance.contract import Contract
 from conformance.engine._profile import Profile
 from conformance.engine._target import Target
-
+from conformance.reports._sample import finding_key, sample_exchanges
 
 REPRODUCER_CHARS = 1500
 
@@ -79,20 +86,37 @@ class RunRecord:
     tokens: int = 0
     unsupported: dict[str, str] = field(default_factory=dict)
     stop_reason: str | None = None
+    # What the reports need beyond the findings (docs/reports.md): where each check ran, and the
+    # exchanges behind each finding.
+    operations: list[str] = field(default_factory=list)
+    """Every operation of the contract, in its order: the rows of the conformance matrix."""
+    excluded: list[str] = field(default_factory=list)
+    """Operations --include/--exclude leave out of the run."""
+    deselected_checks: list[str] = field(default_factory=list)
+    """Checks the profile turns off or --include/--exclude leave out."""
+    checks_run: dict[str, dict[str, int]] = field(default_factory=dict)
+    """operation id ('' where none matched) → check id → how many times the check ran there."""
+    operation_exchanges: dict[str, int] = field(default_factory=dict)
+    """operation id ('' where none matched) → exchanges judged."""
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """sample id → the exchanges behind findings, scrubbed and size-capped (reports._sample)."""
+    finding_samples: dict[str, str] = field(default_factory=dict)
+    """finding key (reports._sample.finding_key) → sample id."""
+    contract_version: str = ""
+    seed: int = 0
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"base_url": self.base_url, "profile": self.profile, "findings": [f.to_dict() for f in self.findings],
-                "exchanges": self.exchanges, "tokens": self.tokens, "unsupported": self.unsupported,
-                "stop_reason": self.stop_reason}
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
-        return cls(data["base_url"], data["profile"], [Finding(**f) for f in data["findings"]], data["exchanges"],
-                   data["tokens"], dict(data["unsupported"]), data.get("stop_reason"))
+        known = {f.name for f in fields(cls)}  # a record from an older worker lacks the newer fields
+        values = {name: value for name, value in data.items() if name in known}
+        return cls(**{**values, "findings": [Finding(**f) for f in data["findings"]]})
 
     def merge(self, other: RunRecord) -> None:
         """Add another worker's record (findings already seen are kept once)."""
@@ -105,6 +129,23 @@ class RunRecord:
         for key, value in other.unsupported.items():
             self.unsupported.setdefault(key, value)
         self.stop_reason = self.stop_reason or other.stop_reason
+        self.operations = self.operations or other.operations
+        self.excluded = self.excluded or other.excluded
+        self.deselected_checks = self.deselected_checks or other.deselected_checks
+        for operation_id, counts in other.checks_run.items():
+            _add_counts(self.checks_run.setdefault(operation_id, {}), counts)
+        _add_counts(self.operation_exchanges, other.operation_exchanges)
+        for key, sample in other.samples.items():
+            self.samples.setdefault(key, sample)
+        for key, sample_id in other.finding_samples.items():
+            self.finding_samples.setdefault(key, sample_id)
+        self.contract_version = self.contract_version or other.contract_version
+        self.seed = self.seed or other.seed
+
+
+def _add_counts(into: dict[str, int], counts: dict[str, int]) -> None:
+    for key, count in counts.items():
+        into[key] = into.get(key, 0) + count
 
 
 @dataclass
@@ -126,6 +167,11 @@ class Session:
     exiting: bool = False
     current: list[Finding] = field(default_factory=list)
     """Findings of the test now running (before de-duplication): what makes it pass or fail."""
+    checks_run: dict[str, dict[str, int]] = field(default_factory=dict)
+    operation_exchanges: dict[str, int] = field(default_factory=dict)
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)
+    finding_samples: dict[str, str] = field(default_factory=dict)
+    """The RunRecord fields of the same names: what the reports show besides the findings."""
     _model: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _seen: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
@@ -141,8 +187,19 @@ class Session:
             raise BudgetExhausted(reason)
 
     def to_record(self) -> RunRecord:
-        return RunRecord(self.target.base_url, self.profile.name, list(self.findings), self.exchanges,
-                         self.budget.spent, dict(self.unsupported), self.stop_reason)
+        operations = [op.operation_id for op in self.contract.operations]
+        checks = (*registered_checks(), *registered_scenario_checks())
+        with self._lock:
+            return RunRecord(
+                self.target.base_url, self.profile.name, list(self.findings), self.exchanges,
+                self.budget.spent, dict(self.unsupported), self.stop_reason,
+                operations=operations,
+                excluded=[op for op in operations if not self.wants_operation(op)],
+                deselected_checks=[info.id for info in checks if not self.wants_check(info)],
+                checks_run={op: dict(counts) for op, counts in self.checks_run.items()},
+                operation_exchanges=dict(self.operation_exchanges), samples=dict(self.samples),
+                finding_samples=dict(self.finding_samples), contract_version=self.contract.version, seed=self.seed,
+            )
 
     def stop(self, reason: str) -> None:
         self.stop_reason = self.stop_reason or reason
@@ -227,20 +284,43 @@ class Session:
         """Judge each exchange of a scenario (unless already judged), then the scenario as a whole."""
         for exchange in scenario.exchanges if judge_exchanges else ():
             self.judge(exchange)
-        found = run_scenario_checks(scenario, self.context, select=self.wants_check)
-        return self.record(found)
+        ran: list[str] = []
+        found = run_scenario_checks(scenario, self.context, select=self._counting(ran))
+        self._tally(scenario.operation_id, ran)
+        return self.record(found, exchanges=scenario.exchanges)
 
     def judge(self, exchange: Exchange) -> list[Finding]:
         """Run every selected check on one exchange; record and return the new findings."""
         self.budget.charge(exchange)
         if self.budget.limit is not None and self.budget.spent >= self.budget.limit:
             self.stop(f"token budget of {self.budget.limit} reached ({self.budget.spent} tokens spent)")
-        found = run_checks(exchange, self.context, select=self.wants_check)
-        return self.record(found, exchange_counted=True)
+        ran: list[str] = []
+        found = run_checks(exchange, self.context, select=self._counting(ran))
+        self._tally(exchange.operation_id, ran, exchange=True)
+        return self.record(found, exchange_counted=True, exchanges=[exchange])
 
-    def record(self, found: Iterable[Finding], *, exchange_counted: bool = False) -> list[Finding]:
-        """Keep findings (the profile's severity applied), one per check, operation and message."""
+    def _counting(self, ran: list[str]) -> Callable[[CheckInfo], bool]:
+        """wants_check, noting each check it lets run (the matrix tells passed from never run)."""
+        def select(info: CheckInfo) -> bool:
+            wanted = self.wants_check(info)
+            if wanted:
+                ran.append(info.id)
+            return wanted
+        return select
+
+    def _tally(self, operation_id: str | None, ran: list[str], *, exchange: bool = False) -> None:
+        key = operation_id or ""
+        with self._lock:
+            _add_counts(self.checks_run.setdefault(key, {}), dict.fromkeys(ran, 1))
+            if exchange:
+                self.operation_exchanges[key] = self.operation_exchanges.get(key, 0) + 1
+
+    def record(self, found: Iterable[Finding], *, exchange_counted: bool = False,
+               exchanges: Sequence[Exchange] = ()) -> list[Finding]:
+        """Keep findings (the profile's severity applied), one per check, operation and message,
+        with a sample of the exchanges behind each new one."""
         new: list[Finding] = []
+        sample_id: str | None = None
         with self._lock:
             if exchange_counted:
                 self.exchanges += 1
@@ -257,6 +337,11 @@ class Session:
                 self._seen.add(key)
                 self.findings.append(finding)
                 new.append(finding)
+                if exchanges:
+                    if sample_id is None:
+                        sample_id, sample = sample_exchanges(exchanges)
+                        self.samples.setdefault(sample_id, sample)
+                    self.finding_samples[finding_key(finding)] = sample_id
         return new
 
     def mark_unsupported(self, operation_id: str, reason: str) -> None:

@@ -25,7 +25,15 @@ from conformance.server._rng import Rng, request_seed
 from conformance.server._state import ServerState
 from conformance.server._streaming import Event, fault_response
 from conformance.server._tokens import tokenize
-from conformance.server._validation import array, closed, fail, integer, number, required, string
+from conformance.server._validation import (
+    array,
+    closed,
+    fail,
+    integer,
+    number,
+    required,
+    string,
+)
 
 HUMAN = "\n\nHuman:"
 ASSISTANT = "\n\nAssistant:"

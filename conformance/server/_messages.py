@@ -8,13 +8,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from conformance.server._http import api_version, faults, file_exists_for, read_json, request_id
+from conformance.server._http import (
+    api_version,
+    faults,
+    file_exists_for,
+    read_json,
+    request_id,
+)
 from conformance.server._model import generate_message
 from conformance.server._models import resolve_model
 from conformance.server._state import ServerState
 from conformance.server._streaming import fault_response, message_events
 from conformance.server._tokens import count_input_tokens
-from conformance.server._validation import validate_count_tokens, validate_create_message
+from conformance.server._validation import (
+    validate_count_tokens,
+    validate_create_message,
+)
 
 
 async def create_message(request: Request) -> Response:

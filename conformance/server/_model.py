@@ -51,7 +51,13 @@ from conformance.server._errors import ApiError
 from conformance.server._jsongen import generate as generate_instance
 from conformance.server._models import find_model
 from conformance.server._rng import Rng, request_seed
-from conformance.server._tokens import MAX_TOKEN_CHARS, count_input_tokens, json_text, output_schema, tokenize
+from conformance.server._tokens import (
+    MAX_TOKEN_CHARS,
+    count_input_tokens,
+    json_text,
+    output_schema,
+    tokenize,
+)
 
 Outcome = Literal["refusal", "pause_turn"]
 

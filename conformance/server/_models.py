@@ -20,7 +20,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from conformance.server._errors import ApiError, invalid_request, not_found
-from conformance.server._paging import id_cursor_body, id_cursor_window, query_limit, query_str
+from conformance.server._paging import (
+    id_cursor_body,
+    id_cursor_window,
+    query_limit,
+    query_str,
+)
 
 Lifecycle = str
 

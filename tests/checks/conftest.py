@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conformance._exchange import Exchange, Finding, Request, Response
+from conformance._exchange import Exchange, Finding, Request, Response, Severity
 from conformance.checks import run_checks
 from tests._traffic import Recording, recordings
 
@@ -207,3 +207,23 @@ def checks() -> Checks:
     """run_checks limited to this directory's groups, so checks other modules register in the same
     test process (the engine's `schema`, `acceptance`...) cannot change these tests' outcome."""
     return lambda exchange: run_checks(exchange, select=lambda info: info.group in GROUPS)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A deliberately broken exchange and the check that must catch it."""
+
+    name: str
+    check_id: str
+    make: Callable[[Build], Exchange]
+    severity: Severity = "error"
+
+
+def assert_caught(case: Case, findings: list[Finding]) -> None:
+    matching = [f for f in findings if f.check_id == case.check_id]
+    assert matching, f"{case.check_id} missed it; got {[(f.check_id, f.message) for f in findings]}"
+    assert case.severity in {f.severity for f in matching}
+
+
+def assert_clean(findings: list[Finding]) -> None:
+    assert findings == [], [(f.check_id, f.severity, f.message) for f in findings]

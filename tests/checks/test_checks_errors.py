@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance._exchange import Exchange, Severity
 from conformance.checks import registered_checks
 from conformance.checks.errors import STATUS_ERROR_TYPE, envelope_problems
+from tests.checks.conftest import Case, assert_caught
 
 if TYPE_CHECKING:
     from tests.checks.conftest import Build, Checks
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    check_id: str
-    make: Callable[[Build], Exchange]
-    severity: Severity = "error"
 
 
 BROKEN = [
@@ -78,10 +70,7 @@ BROKEN = [
 
 @pytest.mark.parametrize("case", BROKEN, ids=lambda c: f"{c.check_id}:{c.name}")
 def test_broken_error_is_caught(case: Case, build: Build, checks: Checks) -> None:
-    findings = checks(case.make(build))
-    matching = [f for f in findings if f.check_id == case.check_id]
-    assert matching, f"{case.check_id} missed it; got {[(f.check_id, f.message) for f in findings]}"
-    assert case.severity in {f.severity for f in matching}
+    assert_caught(case, checks(case.make(build)))
 
 
 @pytest.mark.parametrize("status", sorted(STATUS_ERROR_TYPE))

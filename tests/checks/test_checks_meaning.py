@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance._exchange import Exchange, Severity
+from conformance._exchange import Exchange
 from conformance.checks import registered_checks
 from conformance.checks.meaning import final_message
+from tests.checks.conftest import Case, assert_caught, assert_clean
 
 if TYPE_CHECKING:
     from tests.checks.conftest import Build, Checks
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    check_id: str
-    make: Callable[[Build], Exchange]
-    severity: Severity = "error"
 
 
 TEXT = {"type": "text", "text": "Hello"}
@@ -211,16 +204,12 @@ GOOD = {
 
 @pytest.mark.parametrize("case", BROKEN, ids=lambda c: f"{c.check_id}:{c.name}")
 def test_broken_meaning_is_caught(case: Case, build: Build, checks: Checks) -> None:
-    findings = checks(case.make(build))
-    matching = [f for f in findings if f.check_id == case.check_id]
-    assert matching, f"{case.check_id} missed it; got {[(f.check_id, f.message) for f in findings]}"
-    assert case.severity in {f.severity for f in matching}
+    assert_caught(case, checks(case.make(build)))
 
 
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_good_message_passes(name: str, build: Build, checks: Checks) -> None:
-    findings = checks(GOOD[name](build))
-    assert findings == [], [(f.check_id, f.severity, f.message) for f in findings]
+    assert_clean(checks(GOOD[name](build)))
 
 
 def test_final_message_of_stream_and_body_agree(build: Build, checks: Checks) -> None:

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from conformance._exchange import Exchange
-from conformance.checks import CheckContext, Failure, _registry, check, registered_checks, run_checks
+from conformance.checks import (
+    CheckContext,
+    Failure,
+    _registry,
+    check,
+    registered_checks,
+    run_checks,
+)
 
 if TYPE_CHECKING:
     from tests.checks.conftest import Build

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
-from conformance._exchange import Exchange, Severity
+from conformance._exchange import Exchange
 from conformance.checks import registered_checks
+from tests.checks.conftest import Case, assert_caught, assert_clean
 
 if TYPE_CHECKING:  # the fixtures' types only; conftest is not imported at run time
     from tests.checks.conftest import Build, Checks
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    check_id: str
-    make: Callable[[Build], Exchange]
-    severity: Severity = "error"
 
 
 def _cut(b: Build) -> Exchange:
@@ -392,16 +385,12 @@ GOOD = {
 
 @pytest.mark.parametrize("case", BROKEN, ids=lambda c: f"{c.check_id}:{c.name}")
 def test_broken_stream_is_caught(case: Case, build: Build, checks: Checks) -> None:
-    findings = checks(case.make(build))
-    matching = [f for f in findings if f.check_id == case.check_id]
-    assert matching, f"{case.check_id} missed it; got {[(f.check_id, f.message) for f in findings]}"
-    assert case.severity in {f.severity for f in matching}
+    assert_caught(case, checks(case.make(build)))
 
 
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_good_stream_passes(name: str, build: Build, checks: Checks) -> None:
-    findings = checks(GOOD[name](build))
-    assert findings == [], [(f.check_id, f.severity, f.message) for f in findings]
+    assert_clean(checks(GOOD[name](build)))
 
 
 def test_every_sse_check_has_a_broken_case() -> None:

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.contract import Contract, ContractError, load_contract, tolerant_document
+from conformance.contract import (
+    Contract,
+    ContractError,
+    load_contract,
+    tolerant_document,
+)
 from tests._traffic import SHARED
 
 UPSTREAM = SHARED / "upstream" / "anthropic-openapi-2026-05-06.json"

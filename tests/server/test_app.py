@@ -13,8 +13,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from conformance.server import create_app
-from conformance.server._faults import parse_faults
 from conformance.server._errors import ApiError
+from conformance.server._faults import parse_faults
 from tests.server.conftest import HEADERS, test_client
 
 BODY = {"model": "claude-sonnet-4-5", "max_tokens": 20, "messages": [{"role": "user", "content": "hi"}]}
