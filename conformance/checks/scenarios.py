@@ -56,6 +56,27 @@ def stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
                           f"{json.dumps(right[key])[:200]}", location=key)
 
 
+@scenario_check("equivalence.completion_stream_matches", kind="completion_pair", group="equivalence")
+def completion_stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
+    """The legacy /v1/complete stream's incremental `completion` texts join to the non-streaming
+    completion, with the same stop_reason (deterministic targets; stop_reason only otherwise)."""
+    plain, streamed = scenario.exchanges
+    if plain.response.status != 200 or streamed.response.status != 200 or not streamed.response.is_stream:
+        return
+    body = _json(plain)
+    if not isinstance(body, dict):
+        return
+    events = [f.json_or_none() or {} for f in streamed.response.frames if f.event == "completion"]
+    text = "".join(str(e.get("completion") or "") for e in events)
+    stop = next((e.get("stop_reason") for e in reversed(events) if e.get("stop_reason") is not None), None)
+    if stop != body.get("stop_reason"):
+        yield Failure(f"stop_reason differs: non-streaming {body.get('stop_reason')!r} vs streamed {stop!r}",
+                      location="stop_reason")
+    if ctx.options.get("deterministic", True) and text != body.get("completion"):
+        yield Failure(f"completion differs: non-streaming {str(body.get('completion'))[:120]!r} vs streamed {text[:120]!r}",
+                      location="completion")
+
+
 @scenario_check("tokens.count_matches_usage", kind="count_pair", group="tokens")
 def count_matches_usage(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
     """count_tokens(request).input_tokens ≈ messages(request).usage.input_tokens, within the

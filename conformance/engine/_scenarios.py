@@ -34,6 +34,17 @@ def stream_pair(target: Target, request: dict[str, Any]) -> Scenario:
     return Scenario("stream_pair", [plain, streamed], operation_id="createMessage")
 
 
+def completion_pair(target: Target, model: str, max_tokens: int) -> Scenario:
+    """The legacy /v1/complete, streamed and not, with a prompt in the required Human/Assistant form."""
+    body = {"model": model, "max_tokens_to_sample": max_tokens,
+            "prompt": "\n\nHuman: Repeat after me, exactly: alpha bravo charlie\n\nAssistant:"}
+    plain = target.send("POST", "/v1/complete", json=body, operation_id="createCompletion", label="non-streaming")
+    streamed = target.send("POST", "/v1/complete", json={**body, "stream": True}, operation_id="createCompletion",
+                           label="streaming")
+    expect_ok(plain, streamed)
+    return Scenario("completion_pair", [plain, streamed], operation_id="createCompletion")
+
+
 _NOT_COUNTED = ("max_tokens", "stream", "stop_sequences", "temperature", "top_p", "top_k", "metadata", "service_tier")
 
 

@@ -94,6 +94,14 @@ def test_semantics(conformance_session: Session, variant: str, stream: bool) -> 
     session.fail_on_errors("createMessage", label=exchange.label)
 
 
+def test_completion_streams_like_non_stream(conformance_session: Session) -> None:
+    """The legacy /v1/complete, both ways (its stream is `completion` events, not Messages events)."""
+    session = conformance_session
+    session.require("createCompletion")
+    session.judge_scenario(_scenarios.completion_pair(session.target, session.model, min(session.profile.max_tokens_cap, 32)))
+    session.fail_on_errors("createCompletion")
+
+
 def test_error_probes(conformance_session: Session) -> None:
     """Auth, version, routing and malformed requests get the API's status, in the envelope."""
     session = conformance_session

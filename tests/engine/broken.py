@@ -228,12 +228,12 @@ class Event:
 EventsEdit = Callable[[list[Event]], list[Event]]
 
 
-def on_streams(edit: EventsEdit, *, event_lines: bool = True) -> ResponseHook:
-    """Edit the events of `POST /v1/messages` streams; re-encode them, without `event:` lines if
+def on_streams(edit: EventsEdit, *, event_lines: bool = True, path: str = "/v1/messages") -> ResponseHook:
+    """Edit the events of `POST {path}` streams; re-encode them, without `event:` lines if
     `event_lines` is False."""
 
     def hook(call: Call, reply: Reply) -> Reply:
-        if not call.matches("POST", "/v1/messages") or reply.status != 200 or reply.content_type != "text/event-stream":
+        if not call.matches("POST", path) or reply.status != 200 or reply.content_type != "text/event-stream":
             return reply
         events = edit([Event(str(f.event), f.json()) for f in parse_sse(reply.body).frames])
         if event_lines:
@@ -309,6 +309,14 @@ def shout_streamed_text(events: list[Event]) -> list[Event]:
     """The stream's text differs from the JSON answer's (J1: two code paths that drifted apart)."""
     for delta in _deltas(events, "text_delta"):
         delta["text"] = delta["text"].upper()
+    return events
+
+
+def shout_completion_text(events: list[Event]) -> list[Event]:
+    """The /v1/complete stream's text differs from the JSON completion's."""
+    for event in events:
+        if event.name == "completion" and isinstance(event.data.get("completion"), str):
+            event.data["completion"] = event.data["completion"].upper()
     return events
 
 
@@ -512,7 +520,8 @@ FILES = Focus("files", ("uploadFile", "getFileMetadata", "downloadFile", "delete
 # some schema-valid requests on purpose (rules a schema cannot state), so acceptance.valid_accepted
 # stays a warning here.
 GENERATED = Focus("generated", ("createMessage",), "test_operation", profile="reference", max_examples=2, slow=True)
-FOCUSES = (MESSAGES, PROBES, COUNT, MODELS, BATCHES, FILES, GENERATED)
+COMPLETE = Focus("complete", ("createCompletion",), "test_completion_streams_like_non_stream")
+FOCUSES = (MESSAGES, PROBES, COUNT, MODELS, BATCHES, FILES, COMPLETE, GENERATED)
 
 
 @dataclass(frozen=True)
@@ -546,6 +555,8 @@ CASES: dict[str, Case] = {
     "no count_tokens": Case(broken(request=no_count_tokens), "acceptance.expected_status", COUNT),
     "models in the wrong shape": Case(broken(response=on_json("GET", "/v1/models", openai_model_list)), "schema.body",
                                       MODELS),
+    "complete stream differs from non-streaming": Case(broken(response=on_streams(shout_completion_text, path="/v1/complete")),
+                                                       "equivalence.completion_stream_matches", COMPLETE),
     "non-cumulative usage": Case(broken(response=on_streams(usage_as_increments)), "sse.usage_cumulative", MESSAGES),
     "streaming differs from non-streaming": Case(broken(response=on_streams(shout_streamed_text)),
                                                  "equivalence.stream_matches", MESSAGES),
