@@ -68,6 +68,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from conformance.engine._profile import load_profile
 
         load_profile(args.profile)  # a bad profile is a one-line usage error before anything runs
+    if args.quiet and args.verbose:
+        raise UsageError("conformance run: --quiet and --verbose exclude each other")
+    if args.baseline is not None:
+        _check_baseline(args.baseline)  # a bad baseline, too
     options = RunOptions(
         base_url=args.base_url,
         api_key=args.api_key or os.environ.get("ANTHROPIC_API_KEY"),
@@ -85,8 +89,53 @@ def cmd_run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         pytest_args=[a for a in args.pytest_args if a != "--"],
         **_cassette_options(args),
+        report_dir=args.report_dir or None,
+        baseline=args.baseline,
+        verbose=args.verbose,
     )
     return run(options)
+
+
+def _check_baseline(path: str) -> None:
+    from conformance.reports import BaselineError, load_baseline
+
+    try:
+        load_baseline(path)
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _load_results(path: str) -> dict[str, object]:
+    from conformance.reports import ResultsError, load_results
+
+    try:
+        return load_results(path)
+    except ResultsError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_baseline_create(args: argparse.Namespace) -> int:
+    from conformance.reports import baseline_from_results
+
+    baseline = baseline_from_results(_load_results(args.results), warnings=args.warnings)
+    text = baseline.render()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc}") from None
+        print(f"{args.output}: {len(baseline.entries)} known departures", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from conformance.reports import compare_results, render_comparison
+
+    comparison = compare_results(_load_results(args.old), _load_results(args.new))
+    sys.stdout.write(render_comparison(comparison, args.format))
+    return EXIT_DEPARTURES if comparison.failing(args.fail_on) else EXIT_OK
 
 
 def _cassette_options(args: argparse.Namespace) -> dict[str, object]:
@@ -183,8 +232,44 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--record-mode", choices=RECORD_MODES, default=None,
                      help="pytest-recording record mode (default: rewrite with --record, new_episodes for live profiles)")
     run.add_argument("--cassette-dir", default=None, help="cassettes folder (default: ./cassettes)")
+    run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output and every finding")
+    run.add_argument("--report-dir", default="reports", metavar="DIR",
+                     help="write junit.xml, results.json, summary.md, report.html here (default: reports; '' for none)")
+    run.add_argument("--baseline", default=None, metavar="FILE",
+                     help="known departures (conformance baseline create): only new ones fail the run")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: options passed to pytest")
     run.set_defaults(func=cmd_run)
+
+    baseline = commands.add_parser(
+        "baseline",
+        help="known departures a CI gate accepts (docs/reports.md)",
+        description="Baselines of known departures, for `conformance run --baseline FILE`.",
+    )
+    baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="COMMAND", parser_class=_Parser,
+                                                required=True)
+    create = baseline_commands.add_parser(
+        "create",
+        help="write a baseline accepting every departure of a run",
+        description="One entry (check id, operation, reason) per check and operation with an error in a "
+        "results.json. Edit the reasons, commit the file, pass it to `conformance run --baseline`.",
+    )
+    create.add_argument("results", metavar="RESULTS.json", help="a results.json written by `conformance run`")
+    create.add_argument("-o", "--output", required=True, metavar="FILE", help="baseline file to write ('-': stdout)")
+    create.add_argument("--warnings", action="store_true", help="accept warnings too")
+    create.set_defaults(func=cmd_baseline_create)
+
+    compare = commands.add_parser(
+        "compare",
+        help="what got better or worse between two runs (two results.json)",
+        description="Compare two runs check by check on each operation. Exit codes: 0, 1 when a check "
+        "now fails (or an operation lost support) that did not before, 2 usage error.",
+    )
+    compare.add_argument("old", metavar="OLD.json", help="results.json of the earlier run")
+    compare.add_argument("new", metavar="NEW.json", help="results.json of the later run")
+    compare.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output format (default: text)")
+    compare.add_argument("--fail-on", choices=["error", "warning"], default="error",
+                         help="exit 1 on regressions into failures (error, default) or into warnings too")
+    compare.set_defaults(func=cmd_compare)
 
     validate = commands.add_parser(
         "validate",

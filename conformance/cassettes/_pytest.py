@@ -8,6 +8,7 @@ cassettes (--conformance-record, --conformance-replay, or a live profile).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from conformance.cassettes._record import Recording
 
 RECORDING_KEY = pytest.StashKey["Recording"]()
+_UNRECORDED = "conformance_unrecorded"
 
 
 def recording_of(config: pytest.Config) -> Recording | None:
@@ -24,6 +26,7 @@ def recording_of(config: pytest.Config) -> Recording | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from conformance.cassettes._record import without_local_constants
     from conformance.contract import ContractError
     from conformance.engine._options import recording_from_options
 
@@ -35,6 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     recording.prepare(controller=not hasattr(config, "workerinput"))
     config.stash[RECORDING_KEY] = recording
+    stack = ExitStack()
+    stack.enter_context(without_local_constants())  # a replay must draw the recording's requests
+    config.add_cleanup(stack.close)
     if recording.replay:
         config.option.block_network = True  # pytest-recording's guard: a replay never reaches the network
 
@@ -75,9 +81,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     ran = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
     if ran and recording.records and not hasattr(session.config, "workerinput"):
-        recording.write_fingerprint()
-    if recording.unrecorded:
+        from conformance.cassettes._record import verdicts
+        from conformance.suite.plugin import run_record
+
+        record = run_record(session.config)
+        recording.write_fingerprint(verdicts(record, int(exitstatus)) if record is not None else None)
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller reports for all
+        workeroutput[_UNRECORDED] = list(recording.unrecorded)
+    elif recording.unrecorded:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR  # no verdict: the recording does not fit
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist controller: gather what the worker's replay found no recording for."""
+    recording = recording_of(node.config)
+    if recording is not None:
+        recording.unrecorded.extend(getattr(node, "workeroutput", {}).get(_UNRECORDED, []))
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

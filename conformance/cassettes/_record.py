@@ -1,30 +1,30 @@
 """Record a conformance run as VCR cassettes and replay it offline: pytest-recording and vcrpy,
-configured for this suite.
+configured for this suite (docs/cassettes.md).
 
 pytest-recording does the work: each suite test gets a `vcr` marker (this module's vcrpy
 settings) and a `default_cassette` marker (its file under `cassettes/<target>/`); its `vcr`
 fixture opens the cassette, `--record-mode` (none, once, new_episodes, all, rewrite) is its
-option, and `--block-network` its network guard. vcrpy patches httpx (`Target.send`) and
-`requests` (schemathesis `case.call`) at class level, so the session-scoped target is covered.
-Secrets are scrubbed with vcrpy's `before_record_request` / `before_record_response` hooks and
-`conformance._reproduce`'s definition of a secret; compressed bodies are stored decoded
-(`decode_compressed_response`) so that a key in them can be scrubbed.
+option and `--block-network` its network guard. vcrpy patches httpx (`Target.send`) and
+urllib3 (`requests`, which schemathesis sends with) at class level, so the session-scoped target
+is covered. Secrets are scrubbed in vcrpy's `before_record_request` / `before_record_response`
+hooks with `conformance._reproduce`'s definition of a secret; bodies are stored decoded (vcrpy's
+`decode_response`) so that a key in a compressed body is scrubbed too.
 
-Hand-written, because neither library offers it:
-- a run fingerprint (`run.json`: contract hash, options that change generation, seed, tool
-  versions), compared before the run, so a cassette from another run is refused up front with
-  the difference named, instead of failing request by request;
-- one `conformance` matcher comparing a key computed once per request (method, path, query,
-  headers without the per-send ones, body with multipart boundaries fixed). vcrpy evaluates
-  every matcher against every recorded interaction for every request, with no short cut, so
-  five stock matchers over a 500-interaction cassette made replay slower than recording;
-- a gzip persister (`.yaml.gz`): vcrpy writes plain text, and the shipped cassettes must be small;
-- up-front validation of every cassette (one line naming the file and the problem), since vcrpy
-  would fail inside a test with a traceback, or treat an unreadable cassette as empty;
-- the count of requests a replay did not find, reported once at the end with exit code 2;
-- a `read1` accepting urllib3's `decode_content` on vcrpy's response stub (kevin1024/vcrpy#902,
-  open): schemathesis reads event streams with it. Installed with vcrpy's own `custom_patches`,
-  so only while a cassette is in use.
+Hand-written, because neither library offers it (each says why where it is defined):
+- a run fingerprint (`run.json`: contract hash, profile, options that change generation, seed,
+  tool versions), compared before the run: a recording of another run is refused up front, the
+  differences named, instead of failing request by request;
+- one `conformance` matcher comparing a key computed once per request. vcrpy runs every matcher
+  on every recorded interaction, twice per request, without a short cut: the stock `method`,
+  `path`, `query`, `headers`, `raw_body` took 0.49 s for one 104-interaction cassette, the key
+  0.03 s;
+- a gzip persister (`.yaml.gz`), since vcrpy writes plain text, which validates every cassette
+  up front (one line naming the file and the problem: vcrpy would raise inside a test, or treat
+  an unreadable cassette as empty);
+- what the recording run reads is what the replay will read, and generation ignores which of the
+  project's modules happen to be loaded (`_ResponseStub`, `without_local_constants`): without
+  both, the same seed drew different requests when replaying;
+- the count of requests a replay found no recording for, reported once, exit code 2.
 """
 
 from __future__ import annotations
@@ -34,12 +34,13 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -62,9 +63,10 @@ __all__ = [
     "FINGERPRINT_FILE",
     "REFERENCE_BASE",
     "Recording",
+    "Scrubber",
     "load_cassette_document",
-    "scrub_bytes",
     "target_name",
+    "verdicts",
 ]
 
 REFERENCE_BASE = "http://127.0.0.1:8765"
@@ -88,16 +90,41 @@ _BOUNDARY = re.compile(r"boundary=\"?([^\";,\s]+)")
 _FIXED_BOUNDARY = "conformance-boundary"
 
 
-def scrub_bytes(body: bytes) -> bytes:
-    """`scrub_text` for a body of any bytes (non-UTF-8 bytes are kept as they are)."""
-    if b"sk-ant-" not in body:  # the common case: keep the bytes untouched, skip the decode
-        return body
-    return scrub_text(body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+@dataclass(frozen=True)
+class Scrubber:
+    """What never reaches a cassette: `conformance._reproduce`'s secrets (credential and identity
+    headers by name, `sk-ant-` keys anywhere), identity headers it does not list yet, and this
+    run's own key wherever a server echoes it, whatever it looks like."""
 
+    secrets: tuple[str, ...] = ()
 
-def _scrub_header_values(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    scrubbed = scrub_headers(headers)
-    return {name: REDACTED if name.lower() in _IDENTITY_HEADERS else value for name, value in scrubbed.items()}
+    def text(self, text: str) -> str:
+        text = scrub_text(text)
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def body(self, body: bytes) -> bytes:
+        """`text` for a body of any bytes (non-UTF-8 bytes are kept as they are)."""
+        if b"sk-ant-" not in body and not any(s.encode() in body for s in self.secrets):
+            return body  # the common case: the bytes stay untouched, no decoding
+        return self.text(body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+        scrubbed = scrub_headers(headers)
+        return {name: REDACTED if name.lower() in _IDENTITY_HEADERS else self.text(value)
+                for name, value in scrubbed.items()}
+
+    def response(self, response: dict[str, Any]) -> dict[str, Any]:
+        """A vcrpy response (a copy) with its headers and body scrubbed."""
+        headers = {name: [self.headers([(name, str(value))])[name] for value in values]
+                   for name, values in (response.get("headers") or {}).items()}
+        body = dict(response.get("body") or {})
+        if isinstance(body.get("string"), bytes):
+            body["string"] = self.body(body["string"])
+        elif isinstance(body.get("string"), str):
+            body["string"] = self.text(body["string"])
+        return {**response, "headers": headers, "body": body}
 
 
 def target_name(base_url: str | None) -> str:
@@ -143,61 +170,74 @@ def _key(request: VcrRequest) -> tuple[Any, ...]:
     return key if key is not None else request_key(request)
 
 
-def _request_filter(canonical_base: str | None):  # type: ignore[no-untyped-def]
+def _request_filter(canonical_base: str | None, scrubber: Scrubber) -> Callable[[VcrRequest], VcrRequest]:
     def before_record_request(request: VcrRequest) -> VcrRequest:
         # vcrpy hands a copy, and calls this both when recording and before matching, so the
         # recording and the request looking for it are normalised alike.
         uri = _rebase(request.uri, canonical_base) if canonical_base else request.uri
-        request.uri = scrub_text(uri)
+        request.uri = scrubber.text(uri)
         kept = [(k, v) for k, v in request.headers.items() if k.lower() not in VOLATILE_HEADERS]
-        request.headers = _scrub_header_values(kept)
+        request.headers = scrubber.headers(kept)
         _fix_boundary(request)
         if isinstance(request.body, bytes):
-            request.body = scrub_bytes(request.body)
+            request.body = scrubber.body(request.body)
         request.__dict__["conformance_key"] = request_key(request)
         return request
 
     return before_record_request
 
 
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """Mask identity headers, scrub keys from header values and the body (a copy)."""
-    headers: dict[str, list[str]] = {}
-    for name, values in (response.get("headers") or {}).items():
-        masked = _scrub_header_values([(name, "")])[name] == REDACTED
-        headers[name] = [REDACTED if masked else scrub_text(str(value)) for value in values]
-    body = dict(response.get("body") or {})
-    if isinstance(body.get("string"), bytes):
-        body["string"] = scrub_bytes(body["string"])
-    elif isinstance(body.get("string"), str):
-        body["string"] = scrub_text(body["string"])
-    return {**response, "headers": headers, "body": body}
+def _presenter(scrubber: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def present(response: dict[str, Any]) -> dict[str, Any]:
+        """A response as the cassette stores it: decoded (vcrpy's `decode_response`, so a key in
+        a compressed body is scrubbed too), then scrubbed. Idempotent."""
+        return scrubber.response(decode_response(response))
 
-
-def present(response: dict[str, Any]) -> dict[str, Any]:
-    """A response as the cassette stores it: decoded (vcrpy's `decode_response`, so a key in a
-    compressed body can be scrubbed too), then scrubbed. Idempotent."""
-    return _scrub_response(decode_response(response))
+    return present
 
 
 class _ResponseStub(VCRHTTPResponse):
     """vcrpy's urllib3 response stub (what `requests`, hence schemathesis, reads), with two fixes.
 
-    - The response is `present`ed when recording too: schemathesis learns from responses
-      (captured values, error feedback) to steer generation, so a recording that saw the raw
-      response and a replay that sees the stored one would draw different requests.
+    - The response is presented as the cassette stores it when recording too: schemathesis
+      learns from responses (captured values, error feedback) to steer generation, so a
+      recording that read the raw response and a replay that reads the stored one drew
+      different requests.
     - `read1` accepts urllib3's `decode_content`, which schemathesis passes when reading event
       streams (kevin1024/vcrpy#902, open).
     """
 
+    present: Any = staticmethod(lambda response: response)
+    """Set per run (a subclass per `Recording`)."""
+
     def __init__(self, recorded_response: dict[str, Any], request_url: str | None = None) -> None:
-        super().__init__(present(recorded_response), request_url)
+        super().__init__(self.present(recorded_response), request_url)
 
     def read1(self, *args: Any, decode_content: bool | None = None, **kwargs: Any) -> bytes:
         return self._content.read1(*args, **kwargs)  # type: ignore[no-any-return]
 
 
 _FILTER_REQUEST = Cassette.filter_request
+
+
+@contextmanager
+def without_local_constants() -> Iterator[None]:
+    """Generate without hypothesis's "local constants": the literals of the project's own modules
+    that happen to be in `sys.modules`, mixed into generated values (hypothesis 6.13x+, no setting
+    turns it off). Which modules are loaded differs between a recording (the embedded server is
+    imported, lazily, in its own thread) and a replay (no server), and between an editable and a
+    wheel install: the same seed drew different requests. Scoped: undone when the run ends."""
+    from unittest import mock
+
+    from hypothesis.internal.conjecture import providers
+
+    empty = providers.Constants()
+    providers.CONSTANTS_CACHE.cache.clear()  # pools computed before may hold local constants
+    try:
+        with mock.patch.object(providers, "_get_local_constants", lambda: empty):
+            yield
+    finally:
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 # --- the cassette files ------------------------------------------------------------------------
@@ -221,7 +261,7 @@ def load_cassette_document(path: Path) -> dict[str, Any]:
         try:
             request, response = interaction["request"], interaction["response"]
             str(request["method"]), str(request["uri"]), int(response["status"]["code"])
-            response["body"]["string"]  # noqa: B018 - present, even if empty
+            response["body"]["string"]  # present, even if empty
         except (KeyError, TypeError, ValueError) as exc:
             raise CassetteError(f"{path}: malformed interaction {index}: {type(exc).__name__}: {exc}") from None
     return document
@@ -230,7 +270,7 @@ def load_cassette_document(path: Path) -> dict[str, Any]:
 class GzipPersister:
     """vcrpy persister: YAML, gzip-compressed; unreadable files fail with one line naming them."""
 
-    _parsed: dict[str, tuple[tuple[int, int], dict[str, Any]]] = {}
+    _parsed: ClassVar[dict[str, tuple[tuple[int, int], dict[str, Any]]]] = {}
     """Documents already parsed by the up-front check, used once by the test that loads them."""
 
     @classmethod
@@ -285,6 +325,7 @@ class Recording:
     canonical_base: str | None
     """The base URL recorded requests are rewritten to (the embedded server's), or None."""
     fingerprint: dict[str, Any]
+    scrubber: Scrubber = field(default_factory=Scrubber)
     unrecorded: list[str] = field(default_factory=list)
     """Requests a replay had no recording for: `METHOD path (cassette)`."""
 
@@ -302,18 +343,20 @@ class Recording:
 
     def vcr_kwargs(self) -> dict[str, Any]:
         """Options of vcrpy's `use_cassette` (given to pytest-recording as `vcr` marker kwargs)."""
+        present = _presenter(self.scrubber)
+        stub = type("_ResponseStub", (_ResponseStub,), {"present": staticmethod(present)})
         return {
             "record_mode": self.mode,
             "serializer": SERIALIZER,
             "persister": GzipPersister,
             "match_on": [MATCHER],
-            "before_record_request": _request_filter(self.canonical_base),
+            "before_record_request": _request_filter(self.canonical_base, self.scrubber),
             "before_record_response": present,
-            "custom_patches": ((vcr_stubs, "VCRHTTPResponse", _ResponseStub),
+            "custom_patches": ((vcr_stubs, "VCRHTTPResponse", stub),
                                (Cassette, "filter_request", self._noting_filter())),
         }
 
-    def _noting_filter(self):  # type: ignore[no-untyped-def]
+    def _noting_filter(self) -> Callable[[Cassette, VcrRequest], VcrRequest | None]:
         """`Cassette.filter_request`, counting what a replay has no recording for. vcrpy's stubs call
         it only to decide to raise "no recording"; schemathesis's engine would swallow that error."""
         unrecorded = self.unrecorded
@@ -338,17 +381,19 @@ class Recording:
         return self.folder / module / get_default_cassette_name(None, test_name)
 
     @contextmanager
-    def session_cassette(self) -> Iterator[None]:
-        """The run-level cassette (model discovery), opened with vcrpy directly."""
+    def use_cassette(self, name: str = SESSION_CASSETTE) -> Iterator[Cassette]:
+        """A cassette opened with vcrpy directly, as pytest-recording opens a test's: the run-level
+        one (model discovery) by default."""
         import vcr
 
         recorder = vcr.VCR(path_transformer=vcr.VCR.ensure_suffix(SUFFIX))
         self.configure_vcr(recorder)
         kwargs = self.vcr_kwargs()
-        if kwargs["record_mode"] == "rewrite":  # pytest-recording's mode; the folder was cleared
+        if kwargs["record_mode"] == "rewrite":  # pytest-recording's own mode: delete, then record
+            (self.folder / f"{name}{SUFFIX}").unlink(missing_ok=True)
             kwargs["record_mode"] = "new_episodes"
-        with recorder.use_cassette(str(self.folder / SESSION_CASSETTE), **kwargs):
-            yield
+        with recorder.use_cassette(str(self.folder / name), **kwargs) as cassette:
+            yield cassette
 
     # -- before the run -----------------------------------------------------------------------
 
@@ -392,9 +437,11 @@ class Recording:
 
     # -- after the run ------------------------------------------------------------------------
 
-    def write_fingerprint(self) -> None:
+    def write_fingerprint(self, verdicts: dict[str, Any] | None = None) -> None:
+        """run.json: the fingerprint, the cassettes, and what the recorded run concluded (a replay
+        must conclude the same: tests/cassettes compares them)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        document = {"fingerprint": self.fingerprint,
+        document = {"fingerprint": self.fingerprint, "verdicts": verdicts,
                     "cassettes": [str(p.relative_to(self.folder)) for p in self.cassettes()]}
         (self.folder / FINGERPRINT_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
 
@@ -404,14 +451,25 @@ class Recording:
         if found is None:
             return None
         request = found.failed_request
-        return (f"no recording for {request.method} {urlsplit(scrub_text(request.uri)).path} in "
+        return (f"no recording for {request.method} {urlsplit(self.scrubber.text(request.uri)).path} in "
                 f"{Path(found.cassette._path).name} (record mode {self.mode}): this run does not match the recording")
 
     def unrecorded_summary(self) -> str | None:
         if not self.unrecorded:
             return None
-        return (f"cassette does not match this run: {len(self.unrecorded)} requests unrecorded "
-                f"(first: {self.unrecorded[0]}); re-record with `conformance run --record`")
+        by_cassette = Counter(line.rsplit(" (", 1)[-1].rstrip(")") for line in self.unrecorded)
+        where = ", ".join(f"{name} {count}" for name, count in by_cassette.most_common(3))
+        more = f" and {len(by_cassette) - 3} more cassettes" if len(by_cassette) > 3 else ""
+        return (f"cassette does not match this run: {len(self.unrecorded)} requests unrecorded ({where}{more}; "
+                f"first: {self.unrecorded[0]}); re-record with `conformance run --record`")
+
+
+def verdicts(record: Any, exit_code: int) -> dict[str, Any]:
+    """What a run concluded, comparable between a recording and its replay: the exit code, the
+    exchanges and tokens, and how many findings of each severity, check and operation."""
+    findings = Counter(f"{f.severity} {f.check_id} {f.operation_id or '-'}" for f in record.findings)
+    return {"exit_code": exit_code, "exchanges": record.exchanges, "tokens": record.tokens,
+            "findings": dict(sorted(findings.items()))}
 
 
 def _checked(path: Path) -> dict[str, Any]:

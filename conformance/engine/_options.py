@@ -67,7 +67,7 @@ def session_from_options(config: pytest.Config) -> Iterator[Session]:
             base_url = REFERENCE_BASE  # a replay answers from cassettes: no server to start
         elif embedded:
             base_url = stack.enter_context(embedded_server(seed=option("--conformance-seed")))
-        api_key = option("--conformance-api-key") or os.environ.get("ANTHROPIC_API_KEY") or ("test-key" if embedded else None)
+        api_key = _api_key(config) or ("test-key" if embedded else None)
         target = Target(
             base_url=base_url,
             api_key=api_key,
@@ -118,6 +118,7 @@ def recording_from_options(config: pytest.Config) -> Recording | None:
     from conformance.cassettes._record import (
         REFERENCE_BASE,
         Recording,
+        Scrubber,
         run_fingerprint,
         target_name,
     )
@@ -143,7 +144,15 @@ def recording_from_options(config: pytest.Config) -> Recording | None:
             target=target,
             budget_tokens=option("--conformance-budget-tokens") or profile.budget_tokens,
         ),
+        # The run's own key, scrubbed wherever it shows up (a compatible server's key need not
+        # look like `sk-ant-`); too short a "key" would mask ordinary text. The embedded server's
+        # placeholder key is no secret.
+        scrubber=Scrubber(tuple(key for key in [_api_key(config)] if key and len(key) >= 8)),
     )
+
+
+def _api_key(config: pytest.Config) -> str | None:
+    return config.getoption("--conformance-api-key") or os.environ.get("ANTHROPIC_API_KEY")
 
 
 def _names_live_profile(config: pytest.Config) -> bool:

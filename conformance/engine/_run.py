@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 import httpx
 import pytest
@@ -40,6 +39,12 @@ class RunOptions:
     record_mode: str | None = None
     """pytest-recording's record mode (none, once, new_episodes, all, rewrite)."""
     cassette_dir: str | None = None
+    report_dir: str | None = None
+    """Write junit.xml, results.json, summary.md and report.html here (docs/reports.md); None: no files."""
+    baseline: str | None = None
+    """A baseline of known departures: only findings it does not accept fail the run."""
+    verbose: bool = False
+    """pytest's own output, and every finding in the summary."""
 
     def pytest_argv(self) -> list[str]:
         argv = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-o", "addopts=",
@@ -59,6 +64,7 @@ class RunOptions:
         if self.workers > 1:
             argv += ["-n", str(self.workers)]
         argv += ["-q", "--no-header", "-rN"] if self.quiet else ["--no-header", "-rN"]
+        argv += ["-v"] if self.verbose else []
         return argv + list(self.pytest_args)
 
 
@@ -80,7 +86,7 @@ def preflight(options: RunOptions) -> str | None:
 
 
 class _Summary:
-    """Captures the run's record at the end of the pytest run and prints the findings summary."""
+    """Captures the run's record at the end of the pytest run (conformance.reports shows it)."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
@@ -92,22 +98,6 @@ class _Summary:
 
         self.record = run_record(session.config)
 
-    def print(self) -> None:
-        run = self.record
-        if run is None:
-            return
-        by_check = Counter((f.check_id, f.severity) for f in run.findings)
-        write = self.out.write
-        write(f"\nconformance: {run.exchanges} exchanges with {run.base_url} "
-              f"(profile {run.profile}), {len(run.errors)} errors, "
-              f"{len(run.findings) - len(run.errors)} warnings, {run.tokens} tokens\n")
-        if run.stop_reason:
-            write(f"  stopped early: {run.stop_reason}\n")
-        for op_id, reason in sorted(run.unsupported.items()):
-            write(f"  unsupported  {op_id}: {reason}\n")
-        for (check_id, severity), count in sorted(by_check.items(), key=lambda kv: (kv[0][1] != "error", kv[0][0])):
-            write(f"  {severity:<8} {check_id:<32} {count}\n")
-
 
 @dataclass
 class RunResult:
@@ -115,6 +105,8 @@ class RunResult:
     record: RunRecord | None
     """What the run found (findings, exchanges, tokens); None when it never started."""
     problem: str | None = None
+    results: dict[str, Any] | None = None
+    """The results.json document (conformance.reports); None when the run never started."""
 
     @property
     def check_ids(self) -> set[str]:
@@ -139,17 +131,24 @@ def execute(options: RunOptions, out: TextIO | None = None) -> RunResult:
     problem = preflight(options)
     if problem is not None:
         return RunResult(EXIT_UNREACHABLE, None, problem)
+    from conformance.reports import BaselineError, RunReporter
+
     summary = _Summary(out or sys.stdout)
-    code = pytest.main(options.pytest_argv(), plugins=[summary])
+    try:
+        reporter = RunReporter(options, out or sys.stdout)  # progress, reports, baseline, terminal summary
+    except BaselineError as exc:
+        return RunResult(EXIT_USAGE, None, str(exc))
+    with reporter.pytest_output():
+        code = pytest.main(options.pytest_argv(), plugins=[summary, *reporter.plugins])
     result = RunResult(_EXIT_CODES.get(code, int(code)), summary.record)
     if summary.record is not None and not summary.record.findings and result.exit_code == EXIT_DEPARTURES:
         result.problem = "the suite failed without a finding (see pytest's output)"
-    summary.print()
+    reporter.finish(result, int(code))
     return result
 
 
 def run(options: RunOptions, out: TextIO | None = None) -> int:
     result = execute(options, out)
-    if result.problem is not None and result.exit_code == EXIT_UNREACHABLE:
+    if result.problem is not None and result.exit_code in (EXIT_UNREACHABLE, EXIT_USAGE):
         print(f"error: {result.problem}", file=sys.stderr)
     return result.exit_code

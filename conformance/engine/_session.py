@@ -278,7 +278,8 @@ class Session:
         """The request was built so the API stops for a known reason: judge that it did."""
         facts = {"max_tokens": {"stop_reason": "max_tokens"},
                  "stop_sequence": {"stop_reason": "stop_sequence", "stop_sequence": "charlie"}}[variant]
-        return self.judge_scenario(Scenario("expected_stop", [exchange], facts=facts), judge_exchanges=False)
+        scenario = Scenario("expected_stop", [exchange], facts=facts, operation_id=exchange.operation_id)
+        return self.judge_scenario(scenario, judge_exchanges=False)
 
     def judge_scenario(self, scenario: Scenario, *, judge_exchanges: bool = True) -> list[Finding]:
         """Judge each exchange of a scenario (unless already judged), then the scenario as a whole."""

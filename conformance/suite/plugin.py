@@ -36,7 +36,7 @@ def conformance_session(request: pytest.FixtureRequest) -> Iterator[Session]:
         request.config.stash[SESSION_KEY] = session
         recording = recording_of(request.config)
         if recording is not None:
-            with recording.session_cassette():
+            with recording.use_cassette():
                 session.model  # noqa: B018 - run-level traffic goes to the run's cassette, not a test's
         yield session
 

@@ -1,0 +1,73 @@
+"""A corrupt, truncated or wrong-version cassette (or run fingerprint) stops `conformance run
+--replay` before anything runs: one line naming the file and the problem, exit code 2."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conformance._cli import main
+from conformance.cassettes._record import FINGERPRINT_FILE
+from conformance.engine._run import EXIT_USAGE
+
+CASSETTE = "test_scenarios/test_semantics[max_tokens-streaming].yaml.gz"
+
+
+def _truncate_gzip(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:60])
+
+
+def _truncate_yaml(path: Path) -> None:
+    text = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(text[: len(text) // 2] + b"\n  - {unclosed: [\n"))
+
+
+def _version(path: Path) -> None:
+    text = gzip.decompress(path.read_bytes()).replace(b"version: 1", b"version: 7")
+    path.write_bytes(gzip.compress(text))
+
+
+def _shape(path: Path) -> None:
+    path.write_bytes(gzip.compress(b"version: 1\ninteractions:\n- {request: {method: GET}, response: 2}\n"))
+
+
+def _not_text(path: Path) -> None:
+    path.write_bytes(gzip.compress(b"\xff\xfe\x00garbage"))
+
+
+def _run_json(path: Path) -> None:
+    (path.parents[1] / FINGERPRINT_FILE).write_text('{"fingerprint": ')
+
+
+def _no_run_json(path: Path) -> None:
+    (path.parents[1] / FINGERPRINT_FILE).unlink()
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem", "where"),
+    [
+        (_truncate_gzip, "corrupt gzip", CASSETTE),
+        (_truncate_yaml, "not valid YAML (line", CASSETTE),
+        (_version, "unsupported cassette version 7", CASSETTE),
+        (_shape, "malformed interaction 0", CASSETTE),
+        (_not_text, "not UTF-8 text", CASSETTE),
+        (_run_json, "not a run fingerprint", FINGERPRINT_FILE),
+        (_no_run_json, "no such file; the cassettes cannot be matched to this run", FINGERPRINT_FILE),
+    ],
+    ids=["truncated-gzip", "truncated-yaml", "wrong-version", "malformed", "binary", "bad-run-json", "no-run-json"],
+)
+def test_a_damaged_recording_is_one_line_and_exit_2(
+    recording_copy: Path, capsys: pytest.CaptureFixture[str], damage: Callable[[Path], None], problem: str, where: str
+) -> None:
+    folder = recording_copy / "cassettes" / "reference"
+    damage(folder / CASSETTE)
+    code = main(["run", "--replay", "--include", "createMessage", "--max-examples", "2",
+                 "--cassette-dir", str(recording_copy / "cassettes"), "--report-dir", ""])
+    assert code == EXIT_USAGE
+    out, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in out + err, err
+    assert str(folder / where) in lines[0] and problem in lines[0], lines[0]
