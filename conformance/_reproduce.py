@@ -23,6 +23,7 @@ SECRET_HEADERS = frozenset(
         "authorization",
         "proxy-authorization",
         "anthropic-organization-id",
+        "anthropic-workspace-id",
         "cookie",
         "set-cookie",
     }

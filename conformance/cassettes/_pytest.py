@@ -26,8 +26,8 @@ def recording_of(config: pytest.Config) -> Recording | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from conformance.cassettes._record import without_local_constants
     from conformance.contract import ContractError
+    from conformance.engine._generation import without_local_constants
     from conformance.engine._options import recording_from_options
 
     try:

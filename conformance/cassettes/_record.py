@@ -22,7 +22,7 @@ Hand-written, because neither library offers it (each says why where it is defin
   up front (one line naming the file and the problem: vcrpy would raise inside a test, or treat
   an unreadable cassette as empty);
 - what the recording run reads is what the replay will read, and generation ignores which of the
-  project's modules happen to be loaded (`_ResponseStub`, `without_local_constants`): without
+  project's modules happen to be loaded (`_ResponseStub`, `conformance.engine._generation.without_local_constants`): without
   both, the same seed drew different requests when replaying;
 - the count of requests a replay found no recording for, reported once, exit code 2.
 """
@@ -84,8 +84,6 @@ MATCHER = "conformance"
 VOLATILE_HEADERS = frozenset(
     {"user-agent", "x-schemathesis-testcaseid", "host", "content-length", "accept-encoding", "connection"}
 )
-# Identity headers the API returns; _reproduce.SECRET_HEADERS does not list it (yet).
-_IDENTITY_HEADERS = frozenset({"anthropic-workspace-id"})
 _BOUNDARY = re.compile(r"boundary=\"?([^\";,\s]+)")
 _FIXED_BOUNDARY = "conformance-boundary"
 
@@ -93,8 +91,8 @@ _FIXED_BOUNDARY = "conformance-boundary"
 @dataclass(frozen=True)
 class Scrubber:
     """What never reaches a cassette: `conformance._reproduce`'s secrets (credential and identity
-    headers by name, `sk-ant-` keys anywhere), identity headers it does not list yet, and this
-    run's own key wherever a server echoes it, whatever it looks like."""
+    headers by name, `sk-ant-` keys anywhere) and this run's own key wherever a server echoes it,
+    whatever it looks like."""
 
     secrets: tuple[str, ...] = ()
 
@@ -111,9 +109,7 @@ class Scrubber:
         return self.text(body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-        scrubbed = scrub_headers(headers)
-        return {name: REDACTED if name.lower() in _IDENTITY_HEADERS else self.text(value)
-                for name, value in scrubbed.items()}
+        return {name: self.text(value) for name, value in scrub_headers(headers).items()}
 
     def response(self, response: dict[str, Any]) -> dict[str, Any]:
         """A vcrpy response (a copy) with its headers and body scrubbed."""
@@ -218,26 +214,6 @@ class _ResponseStub(VCRHTTPResponse):
 
 
 _FILTER_REQUEST = Cassette.filter_request
-
-
-@contextmanager
-def without_local_constants() -> Iterator[None]:
-    """Generate without hypothesis's "local constants": the literals of the project's own modules
-    that happen to be in `sys.modules`, mixed into generated values (hypothesis 6.13x+, no setting
-    turns it off). Which modules are loaded differs between a recording (the embedded server is
-    imported, lazily, in its own thread) and a replay (no server), and between an editable and a
-    wheel install: the same seed drew different requests. Scoped: undone when the run ends."""
-    from unittest import mock
-
-    from hypothesis.internal.conjecture import providers
-
-    empty = providers.Constants()
-    providers.CONSTANTS_CACHE.cache.clear()  # pools computed before may hold local constants
-    try:
-        with mock.patch.object(providers, "_get_local_constants", lambda: empty):
-            yield
-    finally:
-        providers.CONSTANTS_CACHE.cache.clear()
 
 
 # --- the cassette files ------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import schemathesis
@@ -40,6 +42,26 @@ _VIOLATION = re.compile(r"^(?:(?P<location>\w+): )?violates `(?P<keyword>\w+)`(?
 # running session is kept here (one run at a time per process; xdist workers are processes).
 _active: Session | None = None
 _active_lock = threading.Lock()
+
+
+@contextmanager
+def without_local_constants() -> Iterator[None]:
+    """Generate without hypothesis's "local constants": the literals of the project's own modules
+    that happen to be in `sys.modules`, mixed into generated values (hypothesis 6.13x+, no setting
+    turns it off). Which modules are loaded differs between a recording (the embedded server is
+    imported, lazily, in its own thread) and a replay (no server), and between an editable and a
+    wheel install: the same seed drew different requests. Scoped: undone when the run ends."""
+    from unittest import mock
+
+    from hypothesis.internal.conjecture import providers
+
+    empty = providers.Constants()
+    providers.CONSTANTS_CACHE.cache.clear()  # pools computed before may hold local constants
+    try:
+        with mock.patch.object(providers, "_get_local_constants", lambda: empty):
+            yield
+    finally:
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 def schemathesis_schema(session: Session) -> Any:

@@ -32,7 +32,7 @@ class TargetUnreachable(Exception):
 @dataclass
 class Target:
     base_url: str
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # never printed (tracebacks show reprs)
     anthropic_version: str = DEFAULT_VERSION
     betas: tuple[str, ...] = ()
     timeout: float = 60.0

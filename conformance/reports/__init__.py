@@ -14,7 +14,12 @@ from conformance.reports._baseline import (
     baseline_from_results,
     load_baseline,
 )
-from conformance.reports._compare import Change, Comparison, compare_results, render_comparison
+from conformance.reports._compare import (
+    Change,
+    Comparison,
+    compare_results,
+    render_comparison,
+)
 from conformance.reports._html import to_html
 from conformance.reports._json import (
     SCHEMA_VERSION,

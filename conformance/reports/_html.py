@@ -12,7 +12,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.reports._json import FAIL, KNOWN, NOT_APPLICABLE, PASS, SKIPPED, UNSUPPORTED, WARN, important_findings
+from conformance.reports._json import (
+    FAIL,
+    KNOWN,
+    NOT_APPLICABLE,
+    PASS,
+    SKIPPED,
+    UNSUPPORTED,
+    WARN,
+    important_findings,
+)
 
 COLOURS = {PASS: "#2da44e", WARN: "#d4a72c", FAIL: "#cf222e", KNOWN: "#e16f24", UNSUPPORTED: "#8250df",
            SKIPPED: "#afb8c1", NOT_APPLICABLE: "#eaeef2"}

@@ -30,9 +30,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def conformance_session(request: pytest.FixtureRequest) -> Iterator[Session]:
     from conformance.cassettes._pytest import recording_of
+    from conformance.engine._generation import without_local_constants
     from conformance.engine._options import session_from_options
 
-    with session_from_options(request.config) as session:
+    # The same seed, contract and options must give the same requests, whatever modules happen
+    # to be loaded: see without_local_constants.
+    with without_local_constants(), session_from_options(request.config) as session:
         request.config.stash[SESSION_KEY] = session
         recording = recording_of(request.config)
         if recording is not None:
