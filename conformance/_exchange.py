@@ -4,6 +4,7 @@ and what the checks report back (findings)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from conformance._sse import ParsedStream, SSEFrame, decompress, parse_sse
 
 Severity = Literal["error", "warning"]
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # horizontal tab is allowed in header values
 
 
 def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> dict[str, str]:
@@ -42,6 +44,13 @@ class Request:
     @property
     def query(self) -> str:
         return urlsplit(self.url).query
+
+    @property
+    def is_valid_http(self) -> bool:
+        """False when a header name or value holds a control character (NUL, CR, LF...): not an
+        HTTP request at all (RFC 9110 §5.5). An HTTP parser, or the API's edge, rejects it before
+        the API sees it, so the API's error envelope is not promised for the answer."""
+        return not any(_CONTROL.search(name) or _CONTROL.search(value) for name, value in self.headers.items())
 
     def json(self) -> Any:
         """The body as JSON, or None when there is none or it is not JSON."""

@@ -83,7 +83,9 @@ def _edge_severity(status: int) -> Severity | None:
 
 
 def _error_response(exchange: Exchange) -> bool:
-    return exchange.response.status >= 400
+    """An error answer the API's envelope rules apply to (not the HTTP layer's answer to a request
+    that is not valid HTTP)."""
+    return exchange.response.status >= 400 and exchange.request.is_valid_http
 
 
 def _error_type(exchange: Exchange) -> str | None:

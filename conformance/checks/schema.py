@@ -18,8 +18,8 @@ _MAX_REPORTED = 5  # per exchange and check: the first few errors say enough
 
 
 def _operation_id(exchange: Exchange, ctx: CheckContext) -> str | None:
-    if ctx.contract is None:
-        return None
+    if ctx.contract is None or not exchange.request.is_valid_http:
+        return None  # a request that is not valid HTTP never reaches an operation
     if exchange.operation_id:
         return exchange.operation_id
     request = exchange.request

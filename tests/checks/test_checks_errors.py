@@ -107,3 +107,19 @@ def test_envelope_problems_names_each_defect() -> None:
 def test_every_errors_check_has_a_broken_case() -> None:
     covered = {case.check_id for case in BROKEN}
     assert covered == {info.id for info in registered_checks() if info.group == "errors"}
+
+
+@pytest.mark.parametrize(("header_value", "judged"), [("fine", True), ("bad\x00value", False), ("two\r\nlines", False)])
+def test_requests_that_are_not_http_are_not_held_to_the_envelope(header_value: str, judged: bool) -> None:
+    """A header with a control character is not HTTP: the parser or the edge answers it, in its
+    own words (uvicorn: a text/plain 400). The same answer to a valid request is a departure."""
+    from conformance._exchange import Exchange, Request, Response
+    from conformance.checks import run_checks
+
+    exchange = Exchange(
+        Request("GET", "http://localhost/v1/models", {"x-api-key": "k", "x-probe": header_value}),
+        Response(400, {"content-type": "text/plain; charset=utf-8"}, b"Invalid HTTP request received."),
+    )
+    ids = {f.check_id for f in run_checks(exchange) if f.severity == "error"}
+    assert ("errors.envelope" in ids) is judged
+    assert ("errors.content_type" in ids) is judged
