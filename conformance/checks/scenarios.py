@@ -19,6 +19,15 @@ def _json(exchange: Exchange) -> Any:
     return exchange.response.json()
 
 
+def _stream_pair(scenario: Scenario) -> tuple[dict[str, Any], Exchange] | None:
+    """The non-streaming body and the streamed exchange, when both answered 200 as they should."""
+    plain, streamed = scenario.exchanges
+    if plain.response.status != 200 or streamed.response.status != 200 or not streamed.response.is_stream:
+        return None
+    body = _json(plain)
+    return (body, streamed) if isinstance(body, dict) else None
+
+
 def _comparable(message: dict[str, Any]) -> dict[str, Any]:
     """The parts of a Message that must be equal between streaming and not (ids may differ)."""
     usage = message.get("usage") or {}
@@ -35,12 +44,10 @@ def _comparable(message: dict[str, Any]) -> dict[str, Any]:
 def stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
     """Accumulating the stream gives the non-streaming Message for the same deterministic request:
     same blocks, tool inputs, stop_reason, stop_sequence and usage (catalogue J1, F4, D1)."""
-    plain, streamed = scenario.exchanges
-    if plain.response.status != 200 or streamed.response.status != 200 or not streamed.response.is_stream:
+    pair = _stream_pair(scenario)
+    if pair is None:
         return
-    body = _json(plain)
-    if not isinstance(body, dict):
-        return
+    body, streamed = pair
     accumulated = accumulate(streamed.response.frames)
     if not ctx.options.get("deterministic", True):
         # Live models differ run to run; the shape still must: stop reason and block types.
@@ -60,12 +67,10 @@ def stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
 def completion_stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
     """The legacy /v1/complete stream's incremental `completion` texts join to the non-streaming
     completion, with the same stop_reason (deterministic targets; stop_reason only otherwise)."""
-    plain, streamed = scenario.exchanges
-    if plain.response.status != 200 or streamed.response.status != 200 or not streamed.response.is_stream:
+    pair = _stream_pair(scenario)
+    if pair is None:
         return
-    body = _json(plain)
-    if not isinstance(body, dict):
-        return
+    body, streamed = pair
     events = [f.json_or_none() or {} for f in streamed.response.frames if f.event == "completion"]
     text = "".join(str(e.get("completion") or "") for e in events)
     stop = next((e.get("stop_reason") for e in reversed(events) if e.get("stop_reason") is not None), None)
