@@ -50,8 +50,9 @@ class Profile:
     live: bool = False
     max_examples: int = 8
     phases: tuple[str, ...] = ("examples", "fuzzing")
-    """Schemathesis phases for generated traffic: examples, coverage, fuzzing (coverage sends
-    hundreds of boundary cases per operation: thorough, and slow on a 24-operation contract)."""
+    """Schemathesis phases for generated traffic: examples, coverage, fuzzing, stateful (coverage
+    sends hundreds of boundary cases per operation: thorough, and slow on a 24-operation contract;
+    stateful follows the contract's links through multi-step flows)."""
     max_tokens_cap: int = 256
     budget_tokens: int | None = None
     negative: Negative = "strict"
@@ -115,8 +116,8 @@ def _apply(base: Profile, data: dict[str, Any], path: Path) -> Profile:
         if key in ("operations", "phases"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ProfileError(f"{path}: {key} must be a list of names")
-            if key == "phases" and not set(value) <= {"examples", "coverage", "fuzzing"}:
-                raise ProfileError(f"{path}: phases are examples, coverage and fuzzing")
+            if key == "phases" and not set(value) <= {"examples", "coverage", "fuzzing", "stateful"}:
+                raise ProfileError(f"{path}: phases are examples, coverage, fuzzing and stateful")
             changes[key] = tuple(value)
         elif key == "checks":
             if not isinstance(value, dict) or any(v not in ("off", "warning", "error") for v in value.values()):
