@@ -14,7 +14,8 @@ def test_a_clean_run_says_conformant_and_lists_what_did_not_run(clean_run: Run) 
     text = clean_run.text("summary.md")
     assert text.startswith("## Anthropic API conformance: ✅ **conformant**")
     assert "| operation | acceptance | batches |" in text
-    assert "| `listModels` | ✅ |" in text and "`createMessage`" not in text.split("<sub>")[0]
+    # A generated request may draw a warning (a random cursor the server rejects): never a failure.
+    assert re.search(r"\| `listModels` \| (✅|⚠️) \|", text) and "`createMessage`" not in text.split("<sub>")[0]
     assert "skipped (22): createMessage, countMessageTokens" in text and "excluded by --include/--exclude" in text
 
 

@@ -53,14 +53,16 @@ def test_the_matrix_of_a_clean_run(clean_run: Run) -> None:
     results = clean_run.results
     rows = {row["operation_id"]: row for row in results["operations"]}
     assert list(rows)[:2] == ["createMessage", "countMessageTokens"]  # the contract's order
-    assert rows["listModels"]["status"] == rows["getModel"]["status"] == "pass"
+    # A generated request may draw a warning (a random cursor the server rejects): never a failure.
+    assert {rows["listModels"]["status"], rows["getModel"]["status"]} <= {"pass", "warn"}
     assert rows["listModels"]["groups"]["pagination"] == "pass" and rows["getModel"]["groups"]["pagination"] == "n/a"
     assert rows["listModels"]["checks"]["schema.body"]["runs"] == rows["listModels"]["exchanges"] > 0
     assert rows["createMessage"]["status"] == "skipped"
     assert rows["createMessage"]["reason"] == "excluded by --include/--exclude"
-    assert results["totals"]["operations"] == {"fail": 0, "known": 0, "warn": 0, "pass": 2, "unsupported": 0,
-                                               "skipped": len(rows) - 2}
-    assert results["findings"] == [] and results["baseline"] is None
+    totals = results["totals"]["operations"]
+    assert (totals["fail"], totals["known"], totals["unsupported"]) == (0, 0, 0)
+    assert totals["pass"] + totals["warn"] == 2 and totals["skipped"] == len(rows) - 2
+    assert [f for f in results["findings"] if f["severity"] == "error"] == [] and results["baseline"] is None
 
 
 def test_a_departure_its_cell_and_its_exchange(broken_run: Run) -> None:
