@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from conformance._sse import ParsedStream, SSEFrame, decompress, parse_sse
 
 Severity = Literal["error", "warning"]
+_UNPARSED: Any = object()  # sentinel: a body not parsed yet (None is a parsed "not JSON")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # horizontal tab is allowed in header values
 
 
@@ -32,6 +33,7 @@ class Request:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
+    _json: Any = field(default=_UNPARSED, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
@@ -53,13 +55,14 @@ class Request:
         return not any(_CONTROL.search(name) or _CONTROL.search(value) for name, value in self.headers.items())
 
     def json(self) -> Any:
-        """The body as JSON, or None when there is none or it is not JSON."""
-        if not self.body:
-            return None
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
+        """The body as JSON, or None when there is none or it is not JSON (parsed once: every
+        check asks; treat the result as read-only)."""
+        if self._json is _UNPARSED:
+            try:
+                self._json = json.loads(self.body) if self.body else None
+            except ValueError:
+                self._json = None
+        return self._json
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Response:
     chunks: list[bytes] | None = None
     """The body as it arrived, chunk by chunk, when the transport kept chunk boundaries."""
     _stream: ParsedStream | None = field(default=None, repr=False)
+    _json: Any = field(default=_UNPARSED, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.headers = _lower_headers(self.headers)
@@ -103,11 +107,14 @@ class Response:
         return self.stream.frames
 
     def json(self) -> Any:
-        """The body as JSON, or None when it is not JSON."""
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
+        """The body as JSON, or None when it is not JSON (parsed once: every check asks; treat the
+        result as read-only)."""
+        if self._json is _UNPARSED:
+            try:
+                self._json = json.loads(self.body)
+            except ValueError:
+                self._json = None
+        return self._json
 
     @property
     def text(self) -> str:
