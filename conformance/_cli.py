@@ -14,12 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from conformance.__about__ import __version__
+from conformance._exit import EXIT_DEPARTURES, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE  # noqa: F401 (re-exported)
 from conformance.contract import ContractError
-
-EXIT_OK = 0
-EXIT_DEPARTURES = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
 
 
 class UsageError(Exception):

@@ -80,7 +80,7 @@ class Response:
         self.headers = _lower_headers(self.headers)
 
     @classmethod
-    def from_wire(cls, status: int, headers: Mapping[str, str], body: bytes) -> Response:
+    def from_wire(cls, status: int, headers: Mapping[str, str] | Iterable[tuple[str, str]], body: bytes) -> Response:
         """Build from a body that may still be content-encoded (gzip, deflate)."""
         lowered = _lower_headers(headers)
         return cls(status, lowered, decompress(body, lowered.get("content-encoding")))

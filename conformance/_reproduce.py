@@ -35,9 +35,24 @@ _KEY = re.compile(r"sk-ant-[A-Za-z0-9_-]+")
 _TRANSPORT_HEADERS = frozenset({"content-length", "host", "accept-encoding", "connection", "transfer-encoding"})
 
 
-def scrub_text(text: str) -> str:
-    """Replace every `sk-ant-…` key in free text (a URL, a body, a log line) with ***."""
-    return _KEY.sub(REDACTED, text)
+MIN_SECRET_CHARS = 8
+"""A literal secret (the run's own key) is masked only from this length: masking a short
+placeholder such as `test` everywhere would mangle ordinary text, and real keys are longer."""
+
+
+def literal_secrets(*candidates: str | None) -> tuple[str, ...]:
+    """The run's own keys worth masking wherever they show up (a compatible server's key need not
+    look like `sk-ant-`)."""
+    return tuple(dict.fromkeys(c for c in candidates if c and len(c) >= MIN_SECRET_CHARS))
+
+
+def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Replace every `sk-ant-…` key in free text (a URL, a body, a log line), and each of
+    `secrets` (see literal_secrets), with ***."""
+    text = _KEY.sub(REDACTED, text)
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 def scrub_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

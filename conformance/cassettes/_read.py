@@ -131,7 +131,7 @@ def _status(value: Any) -> int:
 def _from_vcrpy(document: Mapping[str, Any], path: Path) -> Iterable[Exchange]:
     for index, interaction in enumerate(document["interactions"]):
         req, resp = interaction["request"], interaction["response"]
-        response = Response.from_wire(_status(resp["status"]), dict(_joined(_header_pairs(resp.get("headers")))),
+        response = Response.from_wire(_status(resp["status"]), _header_pairs(resp.get("headers")),
                                       _body_bytes(resp.get("body")) or b"")
         chunks = resp.get("x-conformance-chunks")
         if isinstance(chunks, list):  # this project's cassettes keep stream chunk boundaries
@@ -153,7 +153,7 @@ def _from_ruby_vcr(document: Mapping[str, Any], path: Path) -> Iterable[Exchange
         yield Exchange(
             Request(str(req["method"]).upper(), str(req["uri"]), _header_pairs(req.get("headers")),
                     str(req_body).encode() if req_body else None),
-            Response.from_wire(_status(resp["status"]), dict(_joined(_header_pairs(resp.get("headers")))), body),
+            Response.from_wire(_status(resp["status"]), _header_pairs(resp.get("headers")), body),
             label=f"{path.name}#{index}",
         )
 
@@ -173,21 +173,11 @@ def _from_har(document: Mapping[str, Any], path: Path) -> Iterable[Exchange]:
         content = resp.get("content") or {}
         text = content.get("text") or ""
         body = base64.b64decode(text) if content.get("encoding") == "base64" else text.encode()
-        headers = dict(_joined(_header_pairs(resp.get("headers") or [])))
         # HAR content is already decoded by the browser or tool that wrote it.
-        headers.pop("content-encoding", None)
-        headers.pop("Content-Encoding", None)
+        headers = [(k, v) for k, v in _header_pairs(resp.get("headers") or []) if k.lower() != "content-encoding"]
         yield Exchange(
             Request(str(req["method"]), str(req["url"]), _header_pairs(req.get("headers") or []),
                     post["text"].encode() if post.get("text") else None),
-            Response(int(resp["status"]), headers, body),
+            Response.from_wire(int(resp["status"]), headers, body),
             label=f"{path.name}#{index}",
         )
-
-
-def _joined(pairs: list[tuple[str, str]]) -> Iterable[tuple[str, str]]:
-    merged: dict[str, str] = {}
-    for name, value in pairs:
-        key = name.lower()
-        merged[key] = f"{merged[key]}, {value}" if key in merged else value
-    return merged.items()

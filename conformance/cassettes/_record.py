@@ -56,7 +56,7 @@ from vcr.serializers import yamlserializer
 from vcr.stubs import VCRHTTPResponse
 
 from conformance.__about__ import __version__
-from conformance._reproduce import REDACTED, scrub_headers, scrub_text
+from conformance._reproduce import scrub_headers, scrub_text
 from conformance.cassettes._read import CassetteError, _check_version, _read_bytes
 
 __all__ = [
@@ -97,10 +97,7 @@ class Scrubber:
     secrets: tuple[str, ...] = ()
 
     def text(self, text: str) -> str:
-        text = scrub_text(text)
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return scrub_text(text, self.secrets)
 
     def body(self, body: bytes) -> bytes:
         """`text` for a body of any bytes (non-UTF-8 bytes are kept as they are)."""

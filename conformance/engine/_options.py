@@ -115,6 +115,7 @@ def recording_from_options(config: pytest.Config) -> Recording | None:
         return None
     else:
         mode = explicit or "new_episodes"  # record if missing: a paid request is never sent twice
+    from conformance._reproduce import literal_secrets
     from conformance.cassettes._record import (
         REFERENCE_BASE,
         Recording,
@@ -144,10 +145,9 @@ def recording_from_options(config: pytest.Config) -> Recording | None:
             target=target,
             budget_tokens=option("--conformance-budget-tokens") or profile.budget_tokens,
         ),
-        # The run's own key, scrubbed wherever it shows up (a compatible server's key need not
-        # look like `sk-ant-`); too short a "key" would mask ordinary text. The embedded server's
-        # placeholder key is no secret.
-        scrubber=Scrubber(tuple(key for key in [_api_key(config)] if key and len(key) >= 8)),
+        # The run's own key, scrubbed wherever it shows up; the embedded server's placeholder
+        # key is too short to be one.
+        scrubber=Scrubber(literal_secrets(_api_key(config))),
     )
 
 

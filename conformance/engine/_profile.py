@@ -28,6 +28,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from conformance._exchange import Finding
 from conformance.contract import ContractError
 
 PROFILES = Path(__file__).resolve().parents[1] / "profiles"
@@ -65,6 +66,18 @@ class Profile:
 
     def check_setting(self, check_id: str) -> CheckSetting | None:
         return self.checks.get(check_id)
+
+    def check_options(self) -> dict[str, Any]:
+        """The knobs checks read from `CheckContext.options`."""
+        return {"count_tokens_tolerance": self.count_tokens_tolerance, "deterministic": self.deterministic,
+                "negative": self.negative}
+
+    def judge(self, finding: Finding) -> Finding | None:
+        """A finding with the profile's severity for its check applied; None when the check is off."""
+        setting = self.check_setting(finding.check_id)
+        if setting == "off":
+            return None
+        return replace(finding, severity=setting) if setting in ("warning", "error") else finding
 
 
 _TYPES: dict[str, type] = {

@@ -9,10 +9,9 @@ from typing import Any, TextIO
 import httpx
 import pytest
 
+from conformance._exit import EXIT_DEPARTURES, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE  # noqa: F401 (re-exported)
 from conformance.engine._session import RunRecord
 from conformance.engine._target import DEFAULT_VERSION
-
-EXIT_OK, EXIT_DEPARTURES, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import pytest
@@ -214,12 +214,7 @@ class Session:
 
     @property
     def context(self) -> CheckContext:
-        options: dict[str, Any] = {
-            "count_tokens_tolerance": self.profile.count_tokens_tolerance,
-            "deterministic": self.profile.deterministic,
-            "negative": self.profile.negative,
-        }
-        return CheckContext(contract=self.contract, options=options)
+        return CheckContext(contract=self.contract, options=self.profile.check_options())
 
     def _operations_in(self, names: tuple[str, ...]) -> set[str]:
         known = {op.operation_id for op in self.contract.operations}
@@ -325,12 +320,7 @@ class Session:
         with self._lock:
             if exchange_counted:
                 self.exchanges += 1
-            for finding in found:
-                setting = self.profile.check_setting(finding.check_id)
-                if setting == "off":
-                    continue
-                if setting in ("warning", "error"):
-                    finding = replace(finding, severity=setting)
+            for finding in filter(None, map(self.profile.judge, found)):
                 self.current.append(finding)
                 key = (finding.check_id, finding.operation_id, finding.message)
                 if key in self._seen:

@@ -128,16 +128,11 @@ def to_exchange(
 ) -> Exchange:
     body = request.content
     exchange_request = Request(request.method, str(request.url), list(request.headers.multi_items()), body or None)
-    result = Response.from_wire(response.status_code, dict(_joined(response.headers)), b"".join(chunks))
+    result = Response.from_wire(response.status_code, response.headers.multi_items(), b"".join(chunks))
     encoding = response.headers.get("content-encoding", "").lower()
     if encoding in ("", "identity"):
         result.chunks = chunks  # raw chunk boundaries are only meaningful before decompression
     return Exchange(exchange_request, result, operation_id=operation_id, label=label)
-
-
-def _joined(headers: httpx.Headers) -> Iterator[tuple[str, str]]:
-    for name in headers.keys():
-        yield name, ", ".join(headers.get_list(name))
 
 
 def query_string(params: Mapping[str, Any] | None) -> str:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance.__about__ import __version__
 from conformance._exchange import Finding
-from conformance._reproduce import REDACTED, scrub_text
+from conformance._reproduce import REDACTED, literal_secrets, scrub_text
 from conformance.checks import registered_checks, registered_scenario_checks
 from conformance.reports._baseline import Baseline
 from conformance.reports._sample import finding_key
@@ -35,9 +35,6 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = "1.0"
 DEPENDENCIES = ("schemathesis", "hypothesis", "pytest", "pytest-xdist", "httpx", "starlette", "jsonschema",
                 "rich", "jinja2")
-MIN_SECRET_CHARS = 8
-"""A literal secret (the run's API key) is scrubbed only from this length: replacing a short test
-key such as `test` everywhere would mangle the report, and scrub_text catches real keys anyway."""
 
 # Cell and row statuses, worst first (docs/reports.md).
 FAIL, KNOWN, WARN, PASS = "fail", "known", "warn", "pass"
@@ -139,8 +136,7 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
             "stale": [entry.to_dict() for entry in stale],
         },
     }
-    secrets = [s for s in info.secrets if s and len(s) >= MIN_SECRET_CHARS]
-    return _scrub(document, secrets)
+    return _scrub(document, literal_secrets(*info.secrets))
 
 
 def write_results(results: Mapping[str, Any], path: Path) -> None:
@@ -275,10 +271,7 @@ def _safe_url(url: str) -> str:
 
 def _scrub(value: Any, secrets: Sequence[str]) -> Any:
     if isinstance(value, str):
-        value = scrub_text(value)
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
+        return scrub_text(value, secrets)
     if isinstance(value, dict):
         return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
     if isinstance(value, list):

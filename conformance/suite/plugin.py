@@ -56,7 +56,10 @@ def _conformance_test_scope(request: pytest.FixtureRequest) -> Iterator[None]:
         # Once: a second Exit raised while pytest tears the session down would cut its
         # sessionfinish hooks short (and with them the summary and the reports).
         session.exiting = True
-        pytest.exit(f"conformance: {session.stop_reason}; stopping cleanly", returncode=1 if session.errors else 0)
+        from conformance._exit import EXIT_DEPARTURES, EXIT_OK
+
+        pytest.exit(f"conformance: {session.stop_reason}; stopping cleanly",
+                    returncode=EXIT_DEPARTURES if session.errors else EXIT_OK)
 
 
 @pytest.fixture(scope="session")
