@@ -137,6 +137,10 @@ class Exchange:
     unknown (recorded traffic). Acceptance checks judge the status against it."""
     expected_status: int | None = None
     """The status the API answers this request with, when the engine knows it (a probe)."""
+    mutation: dict[str, str] | None = None
+    """For a generated invalid request, what the generator changed (schemathesis's description,
+    location and parameter): the expectation is derived from it, so a recording replayed later is
+    judged by the current rule, not the one it was recorded under."""
 
 
 @dataclass

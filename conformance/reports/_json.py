@@ -32,7 +32,7 @@ from conformance.reports._sample import finding_key
 if TYPE_CHECKING:
     from conformance.engine._session import RunRecord
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 DEPENDENCIES = ("schemathesis", "hypothesis", "pytest", "pytest-xdist", "httpx", "starlette", "jsonschema",
                 "rich", "jinja2")
 
@@ -75,6 +75,8 @@ class RunInfo:
     exclude: Sequence[str] = ()
     workers: int = 1
     max_examples: int | None = None
+    recording: Mapping[str, Any] | None = None
+    """How the run used a recording: {"mode": "record" or "replay", "folder", "tests", "versions"}."""
     secrets: Sequence[str | None] = field(default=(), repr=False)
     """Literal values never to write (the API key), besides anything scrub_text catches."""
 
@@ -112,6 +114,7 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
             "tokens": record.tokens,
             "stop_reason": record.stop_reason,
             "exit_code": info.exit_code,
+            "recording": dict(info.recording) if info.recording is not None else None,
         },
         "totals": {
             "errors": len(errors),
