@@ -3,10 +3,10 @@
 One file per test, `<module>/<test>.json.gz`: a vcrpy cassette (version 1, JSON, gzip), so vcrpy,
 `zcat | jq` and `conformance validate` read its interactions, plus what the engine knew about each
 exchange (its operation, its expectation or the mutation that made it invalid, the status the
-engine expected) and the test's judge calls in order (an exchange alone, or a scenario: a stream
-and its twin, a pagination walk, a batch's life). Replaying makes those calls again with the
-current checks: nothing is generated and nothing is sent, so a recording outlives the libraries
-that generated it.
+engine expected) and the test's judge calls in order (an exchange alone, or a typed scenario: a
+stream and its twin, a pagination walk, a batch's life, its exchanges by number). Replaying makes
+those calls again with the current checks: nothing is generated and nothing is sent, so a
+recording outlives the libraries that generated it.
 
 Secrets are scrubbed on the way in (`Scrubber`), and bodies are stored as the checks saw them
 (content-encoding undone): text as text, other bytes as base64.
@@ -19,13 +19,13 @@ import gzip
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance._exchange import Exchange, Request, Response, Scenario
+from conformance._exchange import SCENARIO_TYPES, Exchange, Request, Response
 from conformance._reproduce import scrub_headers, scrub_text
 from conformance.cassettes._read import CassetteError, _read_bytes
 from conformance.engine import Judged, mutation_expectation
@@ -42,6 +42,7 @@ FORMAT = 2
 """The recording format. 1 was request-level vcrpy cassettes replayed by generating again."""
 SUFFIX = ".json.gz"
 _BYTES = "$bytes"
+_EXCHANGE = "$exchange"
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,9 @@ def write_test(path: Path, test: RecordedTest, *, scrubber: Scrubber, base: str 
     for step in test.steps:
         if step.scenario is not None:
             scenario = step.scenario
-            steps.append({"scenario": scenario.kind, "operation_id": scenario.operation_id,
-                          "facts": _encode(scenario.facts), "judge_exchanges": step.judge_exchanges,
-                          "exchanges": [number(e) for e in scenario.exchanges]})
+            steps.append({"scenario": type(scenario).__name__, "judge_exchanges": step.judge_exchanges,
+                          "fields": {item.name: _field(getattr(scenario, item.name), number)
+                                     for item in fields(scenario)}})
         elif step.exchange is not None:
             steps.append({"exchange": number(step.exchange)})
     document = {
@@ -175,8 +176,16 @@ def _body(data: bytes) -> dict[str, str]:
         return {"base64_string": base64.b64encode(data).decode()}
 
 
+def _field(value: Any, number: Callable[[Exchange], int]) -> Any:
+    """A scenario's field as JSON: exchanges by their number in the file, bytes tagged."""
+    if isinstance(value, Exchange):
+        return {_EXCHANGE: number(value)}
+    if isinstance(value, list) and value and all(isinstance(v, Exchange) for v in value):
+        return [{_EXCHANGE: number(v)} for v in value]
+    return _encode(value)
+
+
 def _encode(value: Any) -> Any:
-    """Scenario facts as JSON: bytes tagged, tuples as lists."""
     if isinstance(value, bytes):
         return {_BYTES: base64.b64encode(value).decode()}
     if isinstance(value, Mapping):
@@ -186,13 +195,15 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(value: Any) -> Any:
+def _decode(value: Any, exchanges: Sequence[Exchange]) -> Any:
     if isinstance(value, dict):
         if set(value) == {_BYTES}:
             return base64.b64decode(value[_BYTES])
-        return {k: _decode(v) for k, v in value.items()}
+        if set(value) == {_EXCHANGE}:
+            return exchanges[int(value[_EXCHANGE])]
+        return {k: _decode(v, exchanges) for k, v in value.items()}
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [_decode(v, exchanges) for v in value]
     return value
 
 
@@ -255,8 +266,10 @@ def _bytes(body: Mapping[str, str] | None) -> bytes | None:
 
 def _step(step: Mapping[str, Any], exchanges: list[Exchange]) -> Judged:
     if "scenario" in step:
-        scenario = Scenario(str(step["scenario"]), [exchanges[i] for i in step["exchanges"]],
-                            facts=_decode(step.get("facts") or {}), operation_id=step.get("operation_id"))
+        kind = SCENARIO_TYPES.get(str(step["scenario"]))
+        if kind is None:
+            raise ValueError(f"unknown scenario {step['scenario']!r}")
+        scenario = kind(**{name: _decode(value, exchanges) for name, value in step["fields"].items()})
         return Judged(scenario=scenario, judge_exchanges=bool(step.get("judge_exchanges", True)))
     return Judged(exchange=exchanges[int(step["exchange"])])
 

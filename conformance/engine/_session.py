@@ -13,15 +13,8 @@ from typing import Any
 
 import pytest
 
-from conformance._exchange import Exchange, Finding, Scenario
-from conformance.checks import (
-    CheckContext,
-    CheckInfo,
-    registered_checks,
-    registered_scenario_checks,
-    run_checks,
-    run_scenario_checks,
-)
+from conformance._exchange import Exchange, ExpectedStop, Finding, Scenario
+from conformance.checks import CheckContext, CheckInfo, registered_checks, run_checks
 from conformance.contract import Contract
 from conformance.engine._profile import Profile
 from conformance.engine._target import Target
@@ -201,7 +194,7 @@ class Session:
 
     def to_record(self) -> RunRecord:
         operations = [op.operation_id for op in self.contract.operations]
-        checks = (*registered_checks(), *registered_scenario_checks())
+        checks = registered_checks()
         with self._lock:
             return RunRecord(
                 self.target.base_url, self.profile.name, list(self.findings), self.exchanges,
@@ -293,9 +286,8 @@ class Session:
 
     def expect_stop_reason(self, exchange: Exchange, variant: str) -> list[Finding]:
         """The request was built so the API stops for a known reason: judge that it did."""
-        facts = {"max_tokens": {"stop_reason": "max_tokens"},
-                 "stop_sequence": {"stop_reason": "stop_sequence", "stop_sequence": "charlie"}}[variant]
-        scenario = Scenario("expected_stop", [exchange], facts=facts, operation_id=exchange.operation_id)
+        scenario = ExpectedStop(operation_id=exchange.operation_id, exchange=exchange, stop_reason=variant,
+                                stop_sequence="charlie" if variant == "stop_sequence" else None)
         return self.judge_scenario(scenario, judge_exchanges=False)
 
     def judge_scenario(self, scenario: Scenario, *, judge_exchanges: bool = True) -> list[Finding]:
@@ -309,7 +301,7 @@ class Session:
         finally:
             self._in_scenario = False
         ran: list[str] = []
-        found = run_scenario_checks(scenario, self.context, select=self._counting(ran))
+        found = run_checks(scenario, self.context, select=self._counting(ran))
         self._tally(scenario.operation_id, ran)
         return self.record(found, exchanges=scenario.exchanges)
 

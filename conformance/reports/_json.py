@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 from conformance.__about__ import __version__
 from conformance._exchange import Finding
 from conformance._reproduce import REDACTED, literal_secrets, scrub_text
-from conformance.checks import registered_checks, registered_scenario_checks
+from conformance.checks import registered_checks
 from conformance.reports._baseline import Baseline
 from conformance.reports._sample import finding_key
 
@@ -84,8 +84,7 @@ class RunInfo:
 def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (),
                   baseline: Baseline | None = None) -> dict[str, Any]:
     """The results.json document of a run (docs/results.schema.json)."""
-    scenario_checks = registered_scenario_checks()
-    catalogue = [*registered_checks(), *scenario_checks]
+    catalogue = registered_checks()
     groups = sorted({check.group for check in catalogue})
     group_of = {check.id: check.group for check in catalogue}
     findings = [_finding(f, group_of, record.finding_samples, baseline) for f in record.findings]
@@ -127,7 +126,7 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
         },
         "groups": groups,
         "checks": [{"id": c.id, "group": c.group, "severity": c.severity, "description": c.description,
-                    "scenario": c in scenario_checks} for c in catalogue],
+                    "scenario": c.scenario} for c in catalogue],
         "operations": operations,
         "findings": findings,
         "samples": {key: sample for key, sample in record.samples.items() if key in used_samples},
