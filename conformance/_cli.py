@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
         raise UsageError(f"--data-dir {args.data_dir}: not a folder")
-    config = ServerConfig(seed=args.seed, data_dir=args.data_dir, any_id=args.any_id, batch_delay=args.batch_delay)
+    config = ServerConfig(seed=args.seed, data_dir=args.data_dir, any_id=args.any_id, mock=args.mock, batch_delay=args.batch_delay)
     run_server(config, host=args.host, port=args.port, log_level=args.log_level)
     return EXIT_OK
 
@@ -307,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="varies the deterministic model's output (default: 0)")
     serve.add_argument("--data-dir", type=Path, default=None, help="keep state in SQLite under this folder")
     serve.add_argument("--any-id", action="store_true", help="resolve unknown ids to synthesized objects")
+    serve.add_argument("--mock", action="store_true", help="mock mode for client tests: accept what the schemas accept (docs/clients.md)")
     serve.add_argument(
         "--batch-delay", type=_non_negative_float, default=0.0, help="seconds a batch stays in progress (default: 0)"
     )

@@ -33,12 +33,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from conformance.server import _model, _synthesize, _validation
+from conformance.server import _model, _synthesize
 from conformance.server._errors import ApiError, invalid_request, not_found
-from conformance.server._http import api_version, file_exists_for, read_json
-from conformance.server._models import resolve_model
+from conformance.server._http import api_version, read_json
+from conformance.server._mock import request_params
 from conformance.server._paging import (
     id_cursor_page,
+    query_cursors,
     query_limit,
     query_str,
     server_state,
@@ -229,9 +230,8 @@ def answer(state: ServerState, params: JsonDict, *, version: str) -> JsonDict:
         if params.get("stream") is True:
             # The batch runs the requests itself; there is no connection to stream to.
             raise invalid_request("stream: Streaming is not supported for requests in a Message Batch")
-        valid = _validation.validate_create_message(params, file_exists=file_exists_for(state), api_version=version)
         # The same pipeline as POST /v1/messages, so a result equals the direct answer (compat-bugs J2).
-        resolve_model(valid["model"], any_id=state.config.any_id)
+        valid = request_params(state, "create", params, api_version=version)
         message = _model.generate_message(valid, seed=state.config.seed)
     except ApiError as exc:
         return _errored(exc.error_type, exc.message, store.new_id("req_"))
@@ -266,11 +266,12 @@ async def create_batch(request: Request) -> Response:
 async def list_batches(request: Request) -> Response:
     state = server_state(request)
     limit = query_limit(request)
-    before_id, after_id = query_str(request, "before_id"), query_str(request, "after_id")
+    before_id, after_id = query_cursors(request)
     objects = state.store.list(KIND)
     records = {obj.key: settle(state, obj, polled=True) for obj in objects}
     page = id_cursor_page(
-        objects, lambda obj: render(records[obj.key], request), limit=limit, before_id=before_id, after_id=after_id
+        objects, lambda obj: render(records[obj.key], request), limit=limit, before_id=before_id, after_id=after_id,
+        lenient=state.config.mock,
     )
     return JSONResponse(page)
 

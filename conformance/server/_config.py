@@ -14,6 +14,9 @@ class ServerConfig:
     """Keep state in SQLite under this folder across restarts; None keeps it in memory."""
     any_id: bool = False
     """Resolve unknown ids to synthesized, schema-valid objects (for Prism-style test suites)."""
+    mock: bool = False
+    """Mock mode (docs/clients.md): accept every request the contract's schemas accept (placeholder
+    betas, models, ids and values), answering realistic data; implies `any_id`."""
     batch_delay: float = 0.0
     """Seconds a batch stays in_progress before it ends (0: it ends as soon as it is polled)."""
     max_file_bytes: int = 500 * 1024 * 1024
@@ -22,3 +25,7 @@ class ServerConfig:
     """Body size limit for JSON endpoints (the real API's 32 MB); larger bodies get 413."""
     max_store_objects: int = 10_000
     """Bound on stored batches, files and skills kept in memory; the oldest are evicted first."""
+
+    def __post_init__(self) -> None:
+        if self.mock:  # mock mode resolves any id: one flag for the client-test use case
+            object.__setattr__(self, "any_id", True)

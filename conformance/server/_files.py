@@ -5,9 +5,13 @@
   Over `config.max_file_bytes` → 413 `request_too_large` (checked on Content-Length before reading
   anything, and again on the part's real size). GA's optional `expires_in_seconds` sets `expires_at`.
 * Metadata: `{type:"file", id, filename, mime_type, size_bytes, created_at, downloadable}`.
-  `downloadable` is `false`, as the real API reports for files a user uploaded (recorded traffic);
-  the content endpoint still returns the exact bytes, because a reference server is for exercising
-  clients' download paths (a deliberate leniency).
+  `downloadable` is `false` for uploaded files, as the real API reports (recorded traffic), and
+  their content endpoint refuses as the API does: 400 `invalid_request_error` with
+  `error.details.error_code: "file_not_downloadable"` (api-facts §14b; SDK 2.x raises
+  `FileNotDownloadableError`). Only files a tool created are downloadable: here, the files `--any-id`
+  synthesizes (`downloadable: true`), whose content is a short text.
+* Mock mode (`config.mock`) also takes a file part sent without a filename (its name is then
+  `upload`): generated SDK tests send bare bytes, and the real API's answer to that is not known.
 * List: one handler for both pagination styles. Every page carries `data, has_more, first_id,
   last_id` (classic beta, `SyncPage`) and `next_page` (GA, `SyncPageCursor`), so either SDK line
   walks it. `page` selects the token style; `before_id`/`after_id` the cursor style; GA's `ids[]`
@@ -17,6 +21,7 @@
 
 from __future__ import annotations
 
+import io
 import mimetypes
 
 from starlette.datastructures import FormData, UploadFile
@@ -33,7 +38,9 @@ from conformance.server._paging import (
     id_cursor_page,
     newest_first,
     page_token_page,
+    query_cursors,
     query_limit,
+    query_page,
     query_str,
     server_state,
 )
@@ -45,6 +52,7 @@ DEFAULT_MIME_TYPE = "application/octet-stream"
 MAX_FILENAME = 500
 MAX_MIME_TYPE = 255
 MAX_IDS = 100
+FILE_NOT_DOWNLOADABLE = "file_not_downloadable"
 MULTIPART_OVERHEAD = 64 * 1024
 """Room for the multipart framing and small fields around the file when checking Content-Length."""
 
@@ -76,11 +84,18 @@ async def read_multipart(request: Request, *, max_bytes: int) -> FormData:
         raise invalid_request(f"Invalid multipart/form-data body: {detail}") from None
 
 
-def file_parts(form: FormData, *names: str) -> list[UploadFile]:
-    """The file parts under any of `names`; a plain text field there is a 400 naming it."""
+UNNAMED_UPLOAD = "upload"
+"""Mock mode's name for a file part sent without a filename (httpx's own default name)."""
+
+
+def file_parts(form: FormData, *names: str, lenient: bool = False) -> list[UploadFile]:
+    """The file parts under any of `names`; a plain text field there is a 400 naming it, unless
+    `lenient` (mock mode), which takes it as the content of a file named `upload`."""
     parts: list[UploadFile] = []
     for name in names:
         for value in form.getlist(name):
+            if isinstance(value, str) and lenient:
+                value = UploadFile(io.BytesIO(value.encode("utf-8", "surrogateescape")), filename=UNNAMED_UPLOAD)
             if not isinstance(value, UploadFile):
                 raise invalid_request(f"{name}: Expected a file upload (a part with a filename), got a text field")
             parts.append(value)
@@ -98,7 +113,8 @@ def mime_type_of(part: UploadFile) -> str:
 # -- records ---------------------------------------------------------------------------------------
 
 
-def new_record(file_id: str, *, filename: str, mime_type: str, size: int, created: float, expires: float | None) -> JsonDict:
+def new_record(file_id: str, *, filename: str, mime_type: str, size: int, created: float, expires: float | None,
+               downloadable: bool = False) -> JsonDict:
     return {
         "id": file_id,
         "filename": filename,
@@ -106,6 +122,7 @@ def new_record(file_id: str, *, filename: str, mime_type: str, size: int, create
         "size_bytes": size,
         "created": created,
         "expires": expires,
+        "downloadable": downloadable,
     }
 
 
@@ -117,7 +134,7 @@ def render(record: JsonDict) -> JsonDict:
         "mime_type": record["mime_type"],
         "size_bytes": record["size_bytes"],
         "created_at": rfc3339(from_epoch(record["created"])),
-        "downloadable": False,
+        "downloadable": bool(record.get("downloadable", False)),
     }
     if record["expires"] is not None:
         body["expires_at"] = rfc3339(from_epoch(record["expires"]))
@@ -137,6 +154,7 @@ def _synthesized(file_id: str) -> StoredObject:
         size=len(content),
         created=_synthesize.synthetic_time(file_id).timestamp(),
         expires=None,
+        downloadable=True,  # as if a tool had made it: the only files the API lets one download
     )
     return _synthesize.synthetic_object(KIND, file_id, record)
 
@@ -156,7 +174,7 @@ async def upload_file(request: Request) -> Response:
     limit = state.config.max_file_bytes
     form = await read_multipart(request, max_bytes=limit)
     try:
-        parts = file_parts(form, "file")
+        parts = file_parts(form, "file", lenient=state.config.mock)
         if not parts:
             raise invalid_request("file: Field required")
         part = parts[0]
@@ -165,7 +183,7 @@ async def upload_file(request: Request) -> Response:
         content = await part.read()
         if len(content) > limit:
             raise too_large(limit)
-        filename = part.filename or ""
+        filename = part.filename or (UNNAMED_UPLOAD if state.config.mock else "")
         if not 1 <= len(filename) <= MAX_FILENAME:
             raise invalid_request(f"file: The filename must be between 1 and {MAX_FILENAME} characters long")
         mime_type = mime_type_of(part)[:MAX_MIME_TYPE]
@@ -204,7 +222,7 @@ async def list_files(request: Request) -> Response:
     ids = [*request.query_params.getlist("ids[]"), *request.query_params.getlist("ids")]
     if ids:
         return JSONResponse(_by_ids(request, objects, ids))
-    page = query_str(request, "page")
+    page = query_page(request)
     limit = query_limit(request)
     if page is not None:
         body = page_token_page(objects, _render_object, limit=limit, page=page)
@@ -212,8 +230,9 @@ async def list_files(request: Request) -> Response:
         body["first_id"] = data[0]["id"] if data else None
         body["last_id"] = data[-1]["id"] if data else None
         return JSONResponse(body)
-    before_id = query_str(request, "before_id")
-    body = id_cursor_page(objects, _render_object, limit=limit, before_id=before_id, after_id=query_str(request, "after_id"))
+    before_id, after_id = query_cursors(request)
+    body = id_cursor_page(objects, _render_object, limit=limit, before_id=before_id, after_id=after_id,
+                          lenient=state.config.mock)
     # GA clients continue with `page`: point it just past this page's last (oldest) file.
     body["next_page"] = None
     if body["has_more"] and before_id is None:
@@ -223,7 +242,8 @@ async def list_files(request: Request) -> Response:
 
 
 def _by_ids(request: Request, objects: list[StoredObject], ids: list[str]) -> JsonDict:
-    if query_str(request, "page") is not None or query_str(request, "limit") is not None:
+    combined = query_str(request, "page") is not None or query_str(request, "limit") is not None
+    if combined and not server_state(request).config.mock:  # mock: the paging parameters are ignored
         raise invalid_request("ids: `ids` cannot be combined with `page` or `limit`")
     wanted = set(ids)
     if len(wanted) > MAX_IDS:
@@ -251,6 +271,9 @@ async def download_file(request: Request) -> Response:
     expires = obj.data["expires"]
     if expires is not None and state.store.now().timestamp() >= expires:
         raise not_found(f"File {obj.key} has expired and can no longer be downloaded.")
+    if not obj.data.get("downloadable", False):
+        raise ApiError(400, f"File {obj.key} is not downloadable: only files created by tools can be downloaded.",
+                       details={"error_code": FILE_NOT_DOWNLOADABLE})
     return Response(state.store.blob(KIND, obj.key) or b"", media_type=DEFAULT_MIME_TYPE)
 
 

@@ -8,29 +8,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from conformance.server._http import (
-    api_version,
-    faults,
-    file_exists_for,
-    read_json,
-    request_id,
-)
+from conformance.server._http import api_version, faults, read_json, request_id
+from conformance.server._mock import request_params
 from conformance.server._model import generate_message
-from conformance.server._models import resolve_model
 from conformance.server._state import ServerState
 from conformance.server._streaming import fault_response, message_events
 from conformance.server._tokens import count_input_tokens
-from conformance.server._validation import (
-    validate_count_tokens,
-    validate_create_message,
-)
 
 
 async def create_message(request: Request) -> Response:
     state: ServerState = request.app.state.server
     body = await read_json(request)
-    params = validate_create_message(body, file_exists=file_exists_for(state), api_version=api_version(request))
-    resolve_model(params["model"], any_id=state.config.any_id)
+    params = request_params(state, "create", body, api_version=api_version(request))
     fault = faults(request)
     message = generate_message(params, seed=state.config.seed, outcome=fault.outcome)
     if params.get("stream"):
@@ -43,8 +32,7 @@ async def create_message(request: Request) -> Response:
 async def count_tokens(request: Request) -> Response:
     state: ServerState = request.app.state.server
     body = await read_json(request)
-    params = validate_count_tokens(body, file_exists=file_exists_for(state), api_version=api_version(request))
-    resolve_model(params["model"], any_id=state.config.any_id)
+    params = request_params(state, "count_tokens", body, api_version=api_version(request))
     return JSONResponse({"input_tokens": count_input_tokens(params)})
 
 

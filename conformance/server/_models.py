@@ -23,8 +23,9 @@ from conformance.server._errors import ApiError, invalid_request, not_found
 from conformance.server._paging import (
     id_cursor_body,
     id_cursor_window,
+    query_cursors,
     query_limit,
-    query_str,
+    server_state,
 )
 
 Lifecycle = str
@@ -177,8 +178,9 @@ def _lifecycles(request: Request) -> frozenset[str]:
 async def list_models(request: Request) -> JSONResponse:
     wanted = _lifecycles(request)
     infos = [m.info() for m in CATALOGUE if m.lifecycle in wanted]
+    before_id, after_id = query_cursors(request)
     page, has_more = id_cursor_window(infos, lambda info: str(info["id"]), limit=query_limit(request),
-                                      before_id=query_str(request, "before_id"), after_id=query_str(request, "after_id"))
+                                      before_id=before_id, after_id=after_id, lenient=server_state(request).config.mock)
     return JSONResponse(id_cursor_body(page, has_more))
 
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from starlette.requests import Request
 
-from conformance.server._errors import invalid_request
+from conformance.server._errors import ApiError, invalid_request
 from conformance.server._state import ServerState
 from conformance.server._store import JsonDict, StoredObject
 
@@ -40,6 +40,8 @@ def query_str(request: Request, name: str) -> str | None:
 
 
 def query_limit(request: Request, *, default: int = 20, maximum: int = 1000) -> int:
+    """`limit`; mock mode clamps an out-of-range number (generated tests send `limit=0`) instead
+    of refusing it. Not a number is refused in both modes."""
     raw = request.query_params.get("limit")
     if raw is None or raw == "":
         return default
@@ -47,6 +49,8 @@ def query_limit(request: Request, *, default: int = 20, maximum: int = 1000) -> 
         limit = int(raw)
     except ValueError:
         raise invalid_request(f"limit: Input should be a valid integer, unable to parse string as an integer (got {raw!r})") from None
+    if server_state(request).config.mock:
+        return min(max(limit, 1), maximum)
     if limit < 1:
         raise invalid_request("limit: Input should be greater than or equal to 1")
     if limit > maximum:
@@ -54,18 +58,43 @@ def query_limit(request: Request, *, default: int = 20, maximum: int = 1000) -> 
     return limit
 
 
+def query_cursors(request: Request) -> tuple[str | None, str | None]:
+    """`(before_id, after_id)`; both together are a 400 in `id_cursor_window`, except in mock mode,
+    where `after_id` wins (generated tests send both)."""
+    before_id, after_id = query_str(request, "before_id"), query_str(request, "after_id")
+    if before_id is not None and after_id is not None and server_state(request).config.mock:
+        return None, after_id
+    return before_id, after_id
+
+
+def query_page(request: Request) -> str | None:
+    """The `page` token; in mock mode a token this server never issued reads as the first page."""
+    page = query_str(request, "page")
+    if page is not None and server_state(request).config.mock:
+        try:
+            decode_page_token(page)
+        except ApiError:
+            return None
+    return page
+
+
 def newest_first(objects: Sequence[StoredObject]) -> list[StoredObject]:
     return sorted(objects, key=lambda obj: obj.seq, reverse=True)
 
 
 def id_cursor_window(
-    items: Sequence[T], id_of: Callable[[T], str], *, limit: int, before_id: str | None, after_id: str | None
+    items: Sequence[T], id_of: Callable[[T], str], *, limit: int, before_id: str | None, after_id: str | None,
+    lenient: bool = False,
 ) -> tuple[list[T], bool]:
     """The page of `items` (already newest first) that an ID cursor selects, and `has_more`:
-    `after_id` gives the items after that id, `before_id` the `limit` items just before it."""
+    `after_id` gives the items after that id, `before_id` the `limit` items just before it.
+    An unknown cursor is a 400, or with `lenient` (mock mode) an empty page."""
     if before_id is not None and after_id is not None:
         raise invalid_request("before_id, after_id: at most one of `before_id` and `after_id` may be given")
     ids = [id_of(item) for item in items]
+    cursor = after_id if after_id is not None else before_id
+    if lenient and cursor is not None and cursor not in ids:
+        return [], False
     if after_id is not None:
         start = _cursor_index(ids, after_id, "after_id") + 1
         return list(items[start : start + limit]), start + limit < len(items)
@@ -93,9 +122,11 @@ def id_cursor_page(
     before_id: str | None,
     after_id: str | None,
     object_id: Callable[[StoredObject], str] = lambda obj: obj.key,
+    lenient: bool = False,
 ) -> JsonDict:
     """One page of stored `objects` (newest first), rendered."""
-    page, has_more = id_cursor_window(newest_first(objects), object_id, limit=limit, before_id=before_id, after_id=after_id)
+    page, has_more = id_cursor_window(newest_first(objects), object_id, limit=limit, before_id=before_id, after_id=after_id,
+                                      lenient=lenient)
     body = id_cursor_body([render(obj) for obj in page], has_more)
     if page:  # the cursor ids are the stored keys, whatever the rendering calls them
         body["first_id"], body["last_id"] = object_id(page[0]), object_id(page[-1])

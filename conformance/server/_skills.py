@@ -35,12 +35,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from conformance.server import _synthesize
-from conformance.server._errors import invalid_request, not_found
+from conformance.server._errors import ApiError, invalid_request, not_found
 from conformance.server._files import file_parts, read_multipart, too_large
 from conformance.server._http import betas
 from conformance.server._paging import (
     page_token_page,
     query_limit,
+    query_page,
     query_str,
     server_state,
 )
@@ -92,25 +93,37 @@ class SkillUpload:
 
 
 async def read_upload(request: Request) -> SkillUpload:
-    limit = server_state(request).config.max_file_bytes
+    """The uploaded skill. In mock mode an upload the rules refuse (generated tests send one bare
+    file) stands for the synthesized example skill; a body that is not multipart, or too large,
+    is still refused."""
+    state = server_state(request)
+    limit = state.config.max_file_bytes
     form = await read_multipart(request, max_bytes=limit)
     try:
-        parts = file_parts(form, "files[]", "files")
-        if not parts:
-            raise invalid_request("files: Field required (multipart parts named `files[]`, one per file)")
-        files: dict[str, bytes] = {}
-        total = 0
-        for part in parts:
-            path = _relative_path(part)
-            if path in files:
-                raise invalid_request(f"files: Duplicate file path {path!r}")
-            files[path] = await part.read()
-            total += len(files[path])
-            if total > limit:
-                raise too_large(limit)
-        title = _title(form)
+        return await _upload_from(form, limit=limit, mock=state.config.mock)
+    except ApiError as refused:
+        if refused.status != 400 or not state.config.mock:
+            raise
+        return _synthetic_upload()
     finally:
         await form.close()
+
+
+async def _upload_from(form: FormData, *, limit: int, mock: bool) -> SkillUpload:
+    parts = file_parts(form, "files[]", "files", lenient=mock)
+    if not parts:
+        raise invalid_request("files: Field required (multipart parts named `files[]`, one per file)")
+    files: dict[str, bytes] = {}
+    total = 0
+    for part in parts:
+        path = _relative_path(part)
+        if path in files:
+            raise invalid_request(f"files: Duplicate file path {path!r}")
+        files[path] = await part.read()
+        total += len(files[path])
+        if total > limit:
+            raise too_large(limit)
+    title = _title(form)
     directory = _single_directory(files)
     name, description = parse_skill_md(files.get(f"{directory}/{SKILL_MD}"), directory)
     return SkillUpload(directory, name, description, title, _archive(files))
@@ -371,11 +384,11 @@ async def list_skills(request: Request) -> Response:
     beta = is_beta(request)
     limit = query_limit(request, maximum=BETA_LIST_MAX if beta else LIST_MAX)
     source = query_str(request, "source")
-    if source is not None and source not in SOURCES:
+    if source is not None and source not in SOURCES and not state.config.mock:  # mock: an unknown source lists nothing
         raise invalid_request(f"source: Input should be one of {', '.join(map(repr, SOURCES))}")
     # Every stored skill is a custom one; the server hosts no Anthropic-published skills.
     objects = state.store.list(SKILL_KIND) if source in (None, "custom") else []
-    page = page_token_page(objects, lambda obj: render_skill(obj.data, beta), limit=limit, page=query_str(request, "page"))
+    page = page_token_page(objects, lambda obj: render_skill(obj.data, beta), limit=limit, page=query_page(request))
     return JSONResponse(page)
 
 
@@ -400,12 +413,16 @@ async def create_version(request: Request) -> Response:
     state = server_state(request)
     skill_id = request.path_params["skill_id"]
     found = state.store.get(SKILL_KIND, skill_id)
-    if found is None:
-        # Creating is not a lookup: --any-id does not make up a skill to attach a stored version to.
+    if found is None and not state.config.any_id:
         raise not_found(f"Skill not found: {skill_id}")
     upload = await read_upload(request)
+    if found is None:
+        # --any-id: a version of the synthesized skill, answered and not stored (like every synthesized object).
+        now = state.store.now().timestamp()
+        record = new_version_record(state.store.new_id(VERSION_PREFIX), skill_id, str(_epoch_micros(now)), upload, now)
+        return JSONResponse(render_version(record, is_beta(request)))
     skill = found.data
-    if upload.name != skill["name"]:
+    if upload.name != skill["name"] and not state.config.mock:
         raise invalid_request(
             f"{upload.directory}/{SKILL_MD}: name: {upload.name!r} does not match the skill's name {skill['name']!r}; "
             "a skill keeps the name of its first upload"
@@ -424,7 +441,7 @@ async def list_versions(request: Request) -> Response:
         objects = [_synthesized_version(skill.key, skill.data["latest_version"])]
     else:
         objects = state.store.list(VERSION_KIND, parent=skill.key)
-    page = page_token_page(objects, lambda obj: render_version(obj.data, beta), limit=limit, page=query_str(request, "page"))
+    page = page_token_page(objects, lambda obj: render_version(obj.data, beta), limit=limit, page=query_page(request))
     return JSONResponse(page)
 
 

@@ -627,15 +627,22 @@ def use_contract() -> bool:
     return True
 
 
+def check_schema(operation: str, body: object, api_version: str) -> None:
+    """The schema pass alone ("create" or "count_tokens"): 400 naming the first field the contract's
+    request schema rejects. Mock mode holds requests to this and nothing more."""
+    _schema_pass(operation, obj(body, ()), api_version)
+
+
 def _schema_pass(operation: str, params: Mapping[str, Any], api_version: str) -> None:
     validator = _SCHEMAS.get(operation)
     if validator is None:
         return
-    if api_version == SYSTEM_ROLE_VERSION:
+    if api_version == SYSTEM_ROLE_VERSION and isinstance(params.get("messages"), list) and all(
+            isinstance(m, Mapping) for m in params["messages"]):
         # The contract describes 2023-06-01, which has no system-role messages (already checked
         # by the hand rules): the rest of the request is held to it. Error paths then index the
         # filtered list, so they are mapped back to the request's own indexes.
-        kept = [i for i, m in enumerate(params["messages"]) if m["role"] != "system"]
+        kept = [i for i, m in enumerate(params["messages"]) if m.get("role") != "system"]
         params = {**params, "messages": [params["messages"][i] for i in kept]}
     else:
         kept = None

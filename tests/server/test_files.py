@@ -1,4 +1,4 @@
-"""Files on the reference server: upload, metadata, exact download, delete, both list styles, limits."""
+"""Files on the reference server: upload, metadata, the API's download refusal, delete, both list styles, limits."""
 
 from __future__ import annotations
 
@@ -40,26 +40,29 @@ def test_upload_download_delete_round_trip(server: Server) -> None:
     }
     assert meta["created_at"].endswith("Z")
     assert server.client.get(f"{FILES}/{meta['id']}").json() == meta
-    content = server.client.get(f"{FILES}/{meta['id']}/content")
-    assert content.status_code == 200 and content.content == b"item,value\napple,30\n"
+    assert_not_downloadable(server.client.get(f"{FILES}/{meta['id']}/content"))
     deleted = server.client.delete(f"{FILES}/{meta['id']}")
     assert deleted.status_code == 200 and deleted.json() == {"id": meta["id"], "type": "file_deleted"}
     for method, suffix in (("GET", ""), ("GET", "/content"), ("DELETE", "")):
         assert_error(server.client.request(method, f"{FILES}/{meta['id']}{suffix}"), 404, "not_found_error", meta["id"])
 
 
-def test_content_is_the_exact_bytes(server: Server) -> None:
+def assert_not_downloadable(response: Any) -> None:
+    """The API refuses to serve a file a user uploaded (api-facts §14b): 400 with an error_code."""
+    assert_error(response, 400, "invalid_request_error", "not downloadable")
+    assert response.json()["error"]["details"] == {"error_code": "file_not_downloadable"}
+
+
+@pytest.mark.parametrize("config", [ServerConfig(), ServerConfig(mock=True)])
+def test_uploaded_files_are_not_downloadable(server: Server) -> None:
     meta = upload(server, content=ALL_BYTES)
-    assert meta["size_bytes"] == len(ALL_BYTES)
-    response = server.client.get(f"{FILES}/{meta['id']}/content?beta=true", headers={"accept": "application/binary"})
-    assert response.content == ALL_BYTES
-    assert response.headers["content-type"] == "application/octet-stream"
+    assert meta["size_bytes"] == len(ALL_BYTES) and meta["downloadable"] is False
+    assert_not_downloadable(server.client.get(f"{FILES}/{meta['id']}/content?beta=true", headers={"accept": "application/binary"}))
 
 
 def test_empty_file_is_accepted(server: Server) -> None:
     meta = upload(server, "empty.txt", b"")
     assert meta["size_bytes"] == 0
-    assert server.client.get(f"{FILES}/{meta['id']}/content").content == b""
 
 
 @pytest.mark.parametrize(
@@ -109,7 +112,7 @@ def test_expires_in_seconds(server: Server) -> None:
     response = server.client.post(FILES, files={"file": ("a.txt", b"hello")}, data={"expires_in_seconds": "60"})
     meta = response.json()
     assert meta["expires_at"] > meta["created_at"]
-    assert server.client.get(f"{FILES}/{meta['id']}/content").content == b"hello"
+    assert_not_downloadable(server.client.get(f"{FILES}/{meta['id']}/content"))
     server.clock.advance(60)
     assert_error(server.client.get(f"{FILES}/{meta['id']}/content"), 404, "not_found_error", "expired")
     bad = server.client.post(FILES, files={"file": ("a.txt", b"x")}, data={"expires_in_seconds": "soon"})
@@ -180,7 +183,7 @@ def test_bad_list_parameters_are_400(server: Server, params: dict[str, Any], fie
 @pytest.mark.parametrize("config", [ServerConfig(any_id=True)])
 def test_any_id_synthesizes_files(server: Server) -> None:
     meta = server.client.get(f"{FILES}/file_id").json()
-    assert meta["id"] == "file_id" and meta["type"] == "file"
+    assert meta["id"] == "file_id" and meta["type"] == "file" and meta["downloadable"] is True  # as if a tool made it
     content = server.client.get(f"{FILES}/file_id/content").content
     assert len(content) == meta["size_bytes"] > 0
     assert server.client.delete(f"{FILES}/file_id").json() == {"id": "file_id", "type": "file_deleted"}

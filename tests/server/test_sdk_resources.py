@@ -98,7 +98,9 @@ def test_sdk_beta_files(client: anthropic.Anthropic) -> None:
     meta = client.beta.files.upload(file=("data.bin", content, "application/octet-stream"))
     assert meta.size_bytes == len(content) and meta.filename == "data.bin" and meta.type == "file"
     assert client.beta.files.retrieve_metadata(meta.id) == meta
-    assert client.beta.files.download(meta.id).read() == content
+    with pytest.raises(anthropic.BadRequestError) as refused:
+        client.beta.files.download(meta.id)
+    assert refused.value.body["error"]["details"]["error_code"] == "file_not_downloadable"  # type: ignore[index]
     others = [client.beta.files.upload(file=(f"{i}.txt", b"x", "text/plain")).id for i in range(3)]
     assert [f.id for f in client.beta.files.list(limit=2)] == [*others[::-1], meta.id]
     assert client.beta.files.delete(meta.id).id == meta.id
@@ -111,7 +113,8 @@ def test_sdk_ga_files(client: anthropic.Anthropic) -> None:
     listed = [f.id for f in client.files.list(limit=2)]
     assert listed == ids[::-1]
     assert client.files.retrieve_metadata(ids[0]).mime_type == "text/csv"
-    assert client.files.download(ids[0]).read() == b"a,b\n1,2\n"
+    with pytest.raises(anthropic.BadRequestError):
+        client.files.download(ids[0])
     assert client.files.delete(ids[0]).id == ids[0]
     expiring = client.files.upload(file=("e.txt", b"e", "text/plain"), expires_in_seconds=3600)
     assert expiring.expires_at is not None

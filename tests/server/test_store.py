@@ -160,7 +160,7 @@ def test_sqlite_keeps_every_resource_across_a_restart(data_dir: Path) -> None:
         file_meta = before["file"]
         file_id = file_meta["id"]  # type: ignore[index]
         assert server.client.get(f"/v1/files/{file_id}").json() == file_meta
-        assert server.client.get(f"/v1/files/{file_id}/content").content == bytes(range(256))
+        assert server.store.blob("file", file_id) == bytes(range(256))  # kept, though the API serves no upload back
         skill_id = before["skill"]["id"]  # type: ignore[index]
         assert server.client.get(f"/v1/skills/{skill_id}", headers=beta).json() == before["skill"]
         versions = server.client.get(f"/v1/skills/{skill_id}/versions", headers=beta).json()["data"]
