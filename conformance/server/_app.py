@@ -41,6 +41,7 @@ from conformance.server._faults import FAULT_HEADER, RETRY_COUNT_HEADER, parse_f
 from conformance.server._http import request_id
 from conformance.server._rng import Rng
 from conformance.server._state import ServerState
+from conformance.server._streaming import StreamCut
 from conformance.server._store import Store
 from conformance.server._validation import API_VERSIONS, use_contract
 
@@ -127,6 +128,8 @@ class ApiMiddleware:
         except ApiError as exc:
             if not started:
                 await error_response(exc, rid)(scope, receive, send_with_headers)
+        except StreamCut:
+            pass  # a scripted disconnect: returning without ending the body makes uvicorn drop the connection
         except RecursionError:
             # Deeply nested JSON: json.loads or a recursive check ran out of stack.
             if not started:

@@ -13,6 +13,7 @@ The header holds directives separated by commas (or semicolons), each `name` or 
 | `delay_ms=N` | wait N ms (0..60000) before each stream event after the first, or before a JSON answer |
 | `refusal` | Messages: `stop_reason: "refusal"` with `stop_details`, a short text and no tool use |
 | `pause_turn` | Messages: `stop_reason: "pause_turn"` and no tool use |
+| `should_retry=B` | the status fault's `x-should-retry` header (`true`/`false`), e.g. a 529 the client must not retry |
 | `until_retry=N` | apply the status faults only while `x-stainless-retry-count` < N: `overloaded,until_retry=1` fails the first attempt and lets the SDK's retry succeed |
 
 Status faults apply to every route and come after authentication and version checks; the others
@@ -45,6 +46,7 @@ class Faults:
     message: str = ""
     retry_after: float | None = None
     until_retry: int | None = None
+    should_retry: bool | None = None
     stream_error_after: int | None = None
     stream_error_type: str = "overloaded_error"
     delay_ms: int = 0
@@ -61,6 +63,8 @@ class Faults:
         headers: dict[str, str] = {}
         if self.retry_after is not None:
             headers["retry-after"] = _number_text(self.retry_after)
+        if self.should_retry is not None:
+            headers["x-should-retry"] = "true" if self.should_retry else "false"
         if self.status == 429:
             headers.update({f"anthropic-ratelimit-{kind}-remaining": "0" for kind in ("requests", "tokens", "input-tokens", "output-tokens")})
         return ApiError(self.status, self.message or f"injected fault: status {self.status}",
@@ -118,6 +122,10 @@ def parse_faults(header: str | None) -> Faults:
             fields["status"] = _int_value(directive, arg, 400, 599)
         elif name == "until_retry":
             fields["until_retry"] = _int_value(directive, arg, 1, 100)
+        elif name == "should_retry":
+            if arg not in ("true", "false"):
+                raise _bad(directive, "expected true or false")
+            fields["should_retry"] = arg == "true"
         elif name == "stream_error_after":
             fields["stream_error_after"] = _int_value(directive, arg, 0, 1_000_000)
         elif name == "stream_error_type":

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.requests import Request
 
 from conformance.server._errors import ApiError
-from conformance.server._faults import NO_FAULTS, Faults
+from conformance.server._faults import NO_FAULTS, RETRY_COUNT_HEADER, Faults
 from conformance.server._state import ServerState
 
 DEFAULT_API_VERSION = "2023-06-01"
@@ -71,6 +71,12 @@ def api_version(request: Request) -> str:
 
 def betas(request: Request) -> tuple[str, ...]:
     return tuple(request.scope.get("state", {}).get("betas", ()))
+
+
+def retry_count(request: Request) -> int:
+    """The SDK's `x-stainless-retry-count` (0 when absent), which `until_retry` faults read."""
+    raw = (request.headers.get(RETRY_COUNT_HEADER) or "").strip()
+    return int(raw) if raw.isdigit() else 0
 
 
 def faults(request: Request) -> Faults:

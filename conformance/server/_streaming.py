@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import StreamingResponse
@@ -27,6 +28,8 @@ from conformance.server._faults import Faults
 from conformance.server._tokens import tokenize
 
 Event = tuple[str, dict[str, Any]]
+Fragments = Callable[[Any], list[str]]
+"""How a tool input is cut into `input_json_delta` fragments (scenarios cut it differently)."""
 TEXT_TOKENS_PER_DELTA = 3
 THINKING_TOKENS_PER_DELTA = 6
 JSON_CHARS_PER_DELTA = 16
@@ -42,7 +45,13 @@ def _delta(index: int, delta: dict[str, Any]) -> Event:
     return "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
 
 
-def block_events(index: int, block: Mapping[str, Any]) -> list[Event]:
+def json_fragments(value: Any) -> list[str]:
+    """The API's cut: an initial empty fragment, then runs of 16 characters."""
+    text = json.dumps(value, ensure_ascii=False)
+    return [""] + [text[i : i + JSON_CHARS_PER_DELTA] for i in range(0, len(text), JSON_CHARS_PER_DELTA)]
+
+
+def block_events(index: int, block: Mapping[str, Any], fragments: Fragments = json_fragments) -> list[Event]:
     """start → deltas → stop for one finished content block."""
     kind = block["type"]
     deltas: list[Event] = []
@@ -59,9 +68,10 @@ def block_events(index: int, block: Mapping[str, Any]) -> list[Event]:
         deltas.append(_delta(index, {"type": "signature_delta", "signature": block["signature"]}))
     elif kind in ("tool_use", "server_tool_use"):
         start = {**block, "input": {}}
-        text = json.dumps(block["input"], ensure_ascii=False)
-        fragments = [""] + [text[i : i + JSON_CHARS_PER_DELTA] for i in range(0, len(text), JSON_CHARS_PER_DELTA)]
-        deltas += [_delta(index, {"type": "input_json_delta", "partial_json": f}) for f in fragments]
+        deltas += [_delta(index, {"type": "input_json_delta", "partial_json": f}) for f in fragments(block["input"])]
+    elif kind == "compaction":
+        start = {"type": "compaction", "content": None}
+        deltas.append(_delta(index, {"type": "compaction_delta", "content": block.get("content")}))
     else:
         start = dict(block)  # blocks that arrive whole (redacted_thinking, tool results): no delta
     return [
@@ -71,7 +81,7 @@ def block_events(index: int, block: Mapping[str, Any]) -> list[Event]:
     ]
 
 
-def message_events(message: Mapping[str, Any]) -> list[Event]:
+def message_events(message: Mapping[str, Any], fragments: Fragments = json_fragments) -> list[Event]:
     """The whole event sequence of a finished Message."""
     usage = dict(message["usage"])
     start_usage = {**usage, "output_tokens": min(1, usage["output_tokens"])}
@@ -85,7 +95,7 @@ def message_events(message: Mapping[str, Any]) -> list[Event]:
     }
     events: list[Event] = [("message_start", {"type": "message_start", "message": start})]
     for index, block in enumerate(message["content"]):
-        events += block_events(index, block)
+        events += block_events(index, block, fragments)
         if index == 0:
             events.insert(2, _PING)
     if not message["content"]:
@@ -107,21 +117,58 @@ def error_event(error_type: str, message: str, request_id: str | None) -> Event:
     return "error", error_body(error_type, message, request_id)
 
 
-def fault_response(events: list[Event], fault: Faults, request_id: str) -> StreamingResponse:
+@dataclass(frozen=True)
+class Transport:
+    """How a stream travels, beyond its events (the scenarios' wire-level shapes)."""
+
+    split_utf8: bool = False
+    """Write each frame in two pieces, cut inside its first multi-byte UTF-8 character."""
+    disconnect_after: int | None = None
+    """Drop the connection after this many events, without ending the body."""
+
+
+PLAIN = Transport()
+_SPLIT_PAUSE = 0.005
+"""Seconds between the two pieces of a split frame, so that they reach the client in separate reads."""
+
+
+class StreamCut(Exception):
+    """Raised by a stream to drop its connection mid-body; the middleware lets it through silently."""
+
+
+def fault_response(events: list[Event], fault: Faults, request_id: str, transport: Transport = PLAIN) -> StreamingResponse:
     """The stream of `events` with the fault header's pacing and mid-stream error applied."""
     message = "Overloaded" if fault.stream_error_type == "overloaded_error" else f"injected stream error ({fault.stream_error_type})"
     error = error_event(fault.stream_error_type, message, request_id)
-    return sse_response(events, delay=fault.delay, error_after=fault.stream_error_after, error=error)
+    return sse_response(events, delay=fault.delay, error_after=fault.stream_error_after, error=error, transport=transport)
 
 
-async def _frames(events: list[Event], *, delay: float, error_at: int | None, error: Event | None) -> AsyncIterator[bytes]:
+def utf8_halves(frame: bytes) -> list[bytes]:
+    """The frame cut inside its first multi-byte character (whole when it has none)."""
+    for i, byte in enumerate(frame):
+        if byte >= 0xC0:  # a lead byte: cut just after it
+            return [frame[: i + 1], frame[i + 1 :]]
+    return [frame]
+
+
+async def _frames(events: list[Event], *, delay: float, error_at: int | None, error: Event | None,
+                  transport: Transport) -> AsyncIterator[bytes]:
     for count, (name, data) in enumerate(events):
+        if count == transport.disconnect_after:
+            raise StreamCut(f"scripted disconnect after {count} events")
         if count == error_at and error is not None:
             yield encode_sse(*error)
             return
         if delay and count:
             await asyncio.sleep(delay)
-        yield encode_sse(name, data)
+        frame = encode_sse(name, data)
+        if not transport.split_utf8:
+            yield frame
+            continue
+        for piece_index, piece in enumerate(utf8_halves(frame)):
+            if piece_index:
+                await asyncio.sleep(_SPLIT_PAUSE)
+            yield piece
 
 
 def sse_response(
@@ -131,6 +178,7 @@ def sse_response(
     error_after: int | None = None,
     error: Event | None = None,
     headers: Mapping[str, str] | None = None,
+    transport: Transport = PLAIN,
 ) -> StreamingResponse:
     """A `text/event-stream` response, one write per event as the API streams them; with
     `error_after=N`, an `error` event replaces everything from the N-th event on (the stream then
@@ -138,7 +186,7 @@ def sse_response(
     # An N at or past the end still fails the stream: the error then stands in for message_stop.
     error_at = None if error_after is None else min(error_after, len(events) - 1)
     return StreamingResponse(
-        _frames(events, delay=delay, error_at=error_at, error=error),
+        _frames(events, delay=delay, error_at=error_at, error=error, transport=transport),
         media_type="text/event-stream",
         headers={"cache-control": "no-cache", **(headers or {})},
     )
