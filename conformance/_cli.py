@@ -46,8 +46,11 @@ def _non_negative_float(value: str) -> float:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from conformance.server import ServerConfig, run_server
+    from conformance.server import ServerConfig, run_server, scenario_listing
 
+    if args.list_scenarios:
+        print(scenario_listing())
+        return EXIT_OK
     if args.data_dir is not None and args.data_dir.exists() and not args.data_dir.is_dir():
         raise UsageError(f"--data-dir {args.data_dir}: not a folder")
     config = ServerConfig(seed=args.seed, data_dir=args.data_dir, any_id=args.any_id, mock=args.mock, batch_delay=args.batch_delay)
@@ -308,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, default=None, help="keep state in SQLite under this folder")
     serve.add_argument("--any-id", action="store_true", help="resolve unknown ids to synthesized objects")
     serve.add_argument("--mock", action="store_true", help="mock mode for client tests: accept what the schemas accept (docs/clients.md)")
+    serve.add_argument("--list-scenarios", action="store_true", help="list the scripted scenarios (x-conformance-scenario) and exit")
     serve.add_argument(
         "--batch-delay", type=_non_negative_float, default=0.0, help="seconds a batch stays in progress (default: 0)"
     )

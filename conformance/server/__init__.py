@@ -5,13 +5,34 @@
     app = create_app(ServerConfig(seed=1))          # in-process, e.g. httpx.ASGITransport(app)
     run_server(ServerConfig(), port=8765)           # or over loopback with uvicorn
 
-docs/server.md describes the behaviour (determinism, the fault header, what 2026-10-21 covers).
+docs/server.md describes the behaviour (determinism, the fault header, what 2026-10-21 covers);
+docs/clients.md the client-test side: mock mode, the scenarios, the request journal, the fixture.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from conformance.server._app import create_app
 from conformance.server._config import ServerConfig
+from conformance.server._harness import API_HEADERS, MockServer, TestScope
+from conformance.server._journal import JOURNAL_PATH, TEST_ID_HEADER, Journal, JournalEntry
 from conformance.server._run import DEFAULT_HOST, DEFAULT_PORT, run_server
+from conformance.server._scenarios import CATALOGUE as SCENARIOS
+from conformance.server._scenarios import MODEL_PREFIX as SCENARIO_MODEL_PREFIX
+from conformance.server._scenarios import SCENARIO_HEADER, Scenario
+from conformance.server._scenarios import listing as scenario_listing
+from conformance.server._verdict import judge, report
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig", "create_app", "run_server"]
+
+def journal_of(app: Any) -> Journal:
+    """The request journal of an app made by `create_app`."""
+    journal: Journal = app.state.server.journal
+    return journal
+
+
+__all__ = [
+    "API_HEADERS", "DEFAULT_HOST", "DEFAULT_PORT", "JOURNAL_PATH", "SCENARIOS", "SCENARIO_HEADER", "SCENARIO_MODEL_PREFIX", "TEST_ID_HEADER",
+    "Journal", "JournalEntry", "MockServer", "Scenario", "ServerConfig", "create_app", "journal_of", "judge", "report", "run_server",
+    "TestScope", "scenario_listing",
+]

@@ -31,19 +31,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# A beta name as the contract defines it (common.yaml AnthropicBetaValue): `name-YYYY-MM-DD`.
-BETA_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*-[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
 from conformance.server import _batches, _complete, _files, _messages, _models, _skills
 from conformance.server._config import ServerConfig
 from conformance.server._errors import ApiError, error_response
 from conformance.server._faults import FAULT_HEADER, RETRY_COUNT_HEADER, parse_faults
 from conformance.server._http import request_id
+from conformance.server._journal import CONTROL_PREFIX, MAX_BODY_BYTES, TEST_ID_HEADER, Journal
 from conformance.server._rng import Rng
 from conformance.server._state import ServerState
 from conformance.server._streaming import StreamCut
 from conformance.server._store import Store
-from conformance.server._validation import API_VERSIONS, use_contract
+from conformance.server._validation import API_VERSIONS, beta_error, use_contract
+from conformance.server._verdict import control_app
 
 log = logging.getLogger("conformance.server")
 
@@ -95,10 +94,33 @@ def _text(values: list[bytes] | None) -> str | None:
     return values[-1].decode("latin-1").strip() if values else None
 
 
+class _BodyCapture:
+    """The first MAX_BODY_BYTES of a request body, for the journal, as the route reads it."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive = receive
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    async def __call__(self) -> Message:
+        message = await self.receive()
+        if message["type"] == "http.request" and self.size <= MAX_BODY_BYTES:
+            chunk = message.get("body", b"")
+            self.chunks.append(chunk[: MAX_BODY_BYTES + 1 - self.size])
+            self.size += len(chunk)
+        return message
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)[:MAX_BODY_BYTES]
+
+
 class ApiMiddleware:
-    def __init__(self, app: ASGIApp, config: ServerConfig) -> None:
+    def __init__(self, app: ASGIApp, config: ServerConfig, journal: Journal) -> None:
         self.app = app
         self.config = config
+        self.journal = journal
+        self.control = control_app(journal)
         self.request_ids = _RequestIds()
         self.rate_limits = _RateLimitHeaders()
 
@@ -106,7 +128,41 @@ class ApiMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["path"].startswith(CONTROL_PREFIX):
+            await self.control(scope, receive, send)
+            return
+        if not self.journal.enabled:
+            await self._serve(scope, receive, send, {})
+            return
+        capture = _BodyCapture(receive)
+        outcome: dict[str, Any] = {}
+        recorded = False
+
+        def record(status: int | None) -> None:
+            nonlocal recorded
+            recorded = True
+            headers = _header_map(scope)
+            self.journal.record(
+                test_id=_text(headers.get(TEST_ID_HEADER.encode())) or "", method=scope["method"], path=scope["path"],
+                query=scope.get("query_string", b"").decode("latin-1"), headers=scope["headers"], body=capture.body,
+                body_truncated=capture.size > MAX_BODY_BYTES, status=status, request_id=outcome.get("request_id", ""),
+            )
+
+        async def send_recording(message: Message) -> None:
+            # Recorded as the answer starts, so a client that has its answer finds its request journaled.
+            if message["type"] == "http.response.start" and not recorded:
+                record(message["status"])
+            await send(message)
+
+        try:
+            await self._serve(scope, capture, send_recording, outcome)
+        finally:
+            if not recorded:
+                record(None)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, outcome: dict[str, Any]) -> None:
         rid = self.request_ids()
+        outcome["request_id"] = rid
         state: MutableMapping[str, Any] = scope.setdefault("state", {})
         state["request_id"] = rid
         started = False
@@ -162,9 +218,9 @@ class ApiMiddleware:
             if not any(parts):
                 raise ApiError(400, "anthropic-beta: header value must not be empty")
             betas += [p for p in parts if p]
-        malformed = [beta for beta in betas if not BETA_NAME.match(beta)]
-        if malformed and not self.config.mock:  # mock mode: any value, as generated tests send "string"
-            raise ApiError(400, f"anthropic-beta: unexpected value(s) {', '.join(map(repr, malformed[:3]))}")
+        refused = beta_error(betas)
+        if refused and not self.config.mock:  # mock mode: any value, as generated tests send "string"
+            raise ApiError(400, refused)
         state["betas"] = tuple(betas)
         fault = parse_faults(_text(headers.get(FAULT_HEADER.encode())))
         state["faults"] = fault
@@ -233,6 +289,8 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
     config = config or ServerConfig()
     use_contract()
     handlers: dict[Any, Callable[[Request, Exception], Awaitable[Response]]] = {ApiError: _api_error, HTTPException: _http_error}
-    app = Starlette(routes=all_routes(), middleware=[Middleware(ApiMiddleware, config=config)], exception_handlers=handlers)
-    app.state.server = ServerState(config, Store.open(config))
+    journal = Journal(config.journal_size)
+    app = Starlette(routes=all_routes(), middleware=[Middleware(ApiMiddleware, config=config, journal=journal)],
+                    exception_handlers=handlers)
+    app.state.server = ServerState(config, Store.open(config), journal)
     return app

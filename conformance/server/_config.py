@@ -25,6 +25,8 @@ class ServerConfig:
     """Body size limit for JSON endpoints (the real API's 32 MB); larger bodies get 413."""
     max_store_objects: int = 10_000
     """Bound on stored batches, files and skills kept in memory; the oldest are evicted first."""
+    journal_size: int = 1000
+    """Requests the journal keeps (the newest; 0 keeps none): GET /_conformance/journal."""
 
     def __post_init__(self) -> None:
         if self.mock:  # mock mode resolves any id: one flag for the client-test use case

@@ -110,6 +110,26 @@ def _append_to_first_text(suffix: str) -> Callable[[Params, Message], Message]:
     return reshape
 
 
+FALLBACK_MODEL = "claude-sonnet-4-5-20250929"
+
+
+def _fallback(params: Params, message: Message) -> Message:
+    """A fallback block first; the message is relabeled with the model that served it, as the API does."""
+    block = {"type": "fallback", "from": {"model": params["model"]}, "to": {"model": FALLBACK_MODEL},
+             "trigger": {"type": "refusal", "category": None}}
+    return {**_with_first_block(block)(params, message), "model": FALLBACK_MODEL}
+
+
+def _stream_starts_with_requested_model(events: list[Event]) -> list[Event]:
+    """`message_start` names the requested model; the fallback block tells the client which one took over."""
+    requested = next((data["content_block"]["from"]["model"] for name, data in events
+                      if name == "content_block_start" and data["content_block"]["type"] == "fallback"), None)
+    if requested is None or events[0][0] != "message_start":
+        return events
+    name, data = events[0]
+    return [(name, {**data, "message": {**data["message"], "model": requested}}), *events[1:]]
+
+
 def _long_text(params: Params, message: Message) -> Message:
     """`max_tokens` tokens of text (at most LONG_STREAM_MAX_TOKENS), ending on `max_tokens`."""
     count = min(int(params["max_tokens"]), LONG_STREAM_MAX_TOKENS)
@@ -225,12 +245,12 @@ CATALOGUE: tuple[Scenario, ...] = (
     Scenario("refusal", "surface `stop_reason: refusal` and its `stop_details`; no tool use", faults="refusal"),
     Scenario("pause_turn", "surface `stop_reason: pause_turn` (send the turn back to continue)", faults="pause_turn"),
     Scenario("compaction", "keep the `compaction` block (beta) first in content, streamed as one `compaction_delta`",
-             reshape=_with_first_block({"type": "compaction", "content": "Summary of the earlier turns of this conversation."})),
+             reshape=_with_first_block({"type": "compaction", "content": "Summary of the earlier turns of this conversation.",
+                                        "encrypted_content": "Q29tcGFjdGVkIGNvbnRleHQ="})),
     Scenario("redacted_thinking", "keep the `redacted_thinking` block (arrives whole, no delta) to send it back unchanged",
              reshape=_with_first_block({"type": "redacted_thinking", "data": "RWFzdGVyIGVnZyBmb3IgY2xpZW50IHRlc3Rz"})),
-    Scenario("fallback", "keep the `fallback` block (beta) that marks where a fallback model took over",
-             reshape=_with_first_block({"type": "fallback", "from": {"model": SCENARIO_MODEL}, "to": {"model": "claude-sonnet-4-5-20250929"},
-                                        "trigger": {"type": "refusal", "category": None}})),
+    Scenario("fallback", "keep the `fallback` block (beta) where a fallback model took over; the message names that model",
+             reshape=_fallback, stream=_stream_starts_with_requested_model),
     Scenario("long_stream", f"stream `max_tokens` tokens of text (up to {LONG_STREAM_MAX_TOKENS}) without buffering it all or slowing down",
              reshape=_long_text),
     Scenario("request_id", "expose the `request-id` header every answer carries (message, stream, error)"),
@@ -263,4 +283,4 @@ def select_scenario(header: str | None, body: object) -> tuple[Scenario, object]
 def listing() -> str:
     """`conformance serve --list-scenarios`: one line per scenario."""
     width = max(len(s.name) for s in CATALOGUE)
-    return "\n".join(f"{s.name:<{width}}  [{s.validity}]  {s.client_should}" for s in CATALOGUE)
+    return "\n".join(f"{s.name:<{width}}  {s.validity:<8}  {s.client_should}" for s in CATALOGUE)

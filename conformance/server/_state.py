@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from conformance.server._config import ServerConfig
+from conformance.server._journal import Journal
 from conformance.server._store import Store
 
 
@@ -12,3 +13,4 @@ from conformance.server._store import Store
 class ServerState:
     config: ServerConfig
     store: Store
+    journal: Journal = field(default_factory=lambda: Journal(0))

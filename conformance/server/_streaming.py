@@ -71,7 +71,8 @@ def block_events(index: int, block: Mapping[str, Any], fragments: Fragments = js
         deltas += [_delta(index, {"type": "input_json_delta", "partial_json": f}) for f in fragments(block["input"])]
     elif kind == "compaction":
         start = {"type": "compaction", "content": None}
-        deltas.append(_delta(index, {"type": "compaction_delta", "content": block.get("content")}))
+        deltas.append(_delta(index, {"type": "compaction_delta", "content": block.get("content"),
+                                     "encrypted_content": block.get("encrypted_content")}))
     else:
         start = dict(block)  # blocks that arrive whole (redacted_thinking, tool results): no delta
     return [

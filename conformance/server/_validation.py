@@ -35,6 +35,15 @@ from conformance.server._models import find_model
 
 API_VERSIONS = ("2023-06-01", "2026-10-21")
 SYSTEM_ROLE_VERSION = "2026-10-21"
+BETA_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*-[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+"""A beta name as the contract defines it (common.yaml AnthropicBetaValue): `name-YYYY-MM-DD`."""
+
+
+def beta_error(betas: Sequence[str]) -> str | None:
+    """Why the API would refuse these `anthropic-beta` values (any well-formed dated name passes:
+    new betas appear every month), or None."""
+    malformed = [beta for beta in betas if not BETA_NAME.match(beta)]
+    return f"anthropic-beta: unexpected value(s) {', '.join(map(repr, malformed[:3]))}" if malformed else None
 
 Path = tuple[str | int, ...]
 FileExists = Callable[[str], bool]

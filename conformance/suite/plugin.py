@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 SESSION_KEY = pytest.StashKey["Session"]()
 # Cassettes: record and replay through pytest-recording (docs/cassettes.md).
-pytest_plugins = ["conformance.cassettes._pytest"]
+pytest_plugins = ["conformance.cassettes._pytest", "conformance.suite.fixtures"]  # fixtures: client-library tests (docs/clients.md)
 RECORD_KEY = pytest.StashKey["RunRecord"]()
 _UNSUPPORTED_BEFORE = pytest.StashKey[set[str]]()
 _RECORDED = pytest.StashKey["RecordedTest"]()

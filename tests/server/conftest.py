@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import os
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -28,7 +26,7 @@ with warnings.catch_warnings():
 
 from conformance._sse import SSEFrame, parse_sse
 from conformance.server import ServerConfig, create_app
-from conformance.server._run import build_server
+from conformance.server._run import serve_in_background
 from tests.server._sse_rules import check_stream
 
 HEADERS = {"x-api-key": "test-key", "anthropic-version": "2023-06-01"}
@@ -61,18 +59,8 @@ def live_url() -> Iterator[str]:
     if external:
         yield external
         return
-    server = build_server(ServerConfig(), port=0, log_level="warning")
-    thread = threading.Thread(target=server.run, name="conformance-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with serve_in_background(ServerConfig()) as url:
+        yield url
 
 
 @pytest.fixture
