@@ -132,37 +132,29 @@ class ApiMiddleware:
             await self.control(scope, receive, send)
             return
         if not self.journal.enabled:
-            await self._serve(scope, receive, send, {})
+            await self._serve(scope, receive, send, None)
             return
         capture = _BodyCapture(receive)
-        outcome: dict[str, Any] = {}
         recorded = False
 
-        def record(status: int | None) -> None:
+        def record(status: int | None, request_id: str) -> None:
+            # Called as the answer starts, so a client that has its answer finds its request journaled.
             nonlocal recorded
             recorded = True
             headers = _header_map(scope)
             self.journal.record(
                 test_id=_text(headers.get(TEST_ID_HEADER.encode())) or "", method=scope["method"], path=scope["path"],
                 query=scope.get("query_string", b"").decode("latin-1"), headers=scope["headers"], body=capture.body,
-                body_truncated=capture.size > MAX_BODY_BYTES, status=status, request_id=outcome.get("request_id", ""),
+                body_truncated=capture.size > MAX_BODY_BYTES, status=status, request_id=request_id,
             )
 
-        async def send_recording(message: Message) -> None:
-            # Recorded as the answer starts, so a client that has its answer finds its request journaled.
-            if message["type"] == "http.response.start" and not recorded:
-                record(message["status"])
-            await send(message)
+        rid = await self._serve(scope, capture, send, record)
+        if not recorded:
+            record(None, rid)
 
-        try:
-            await self._serve(scope, capture, send_recording, outcome)
-        finally:
-            if not recorded:
-                record(None)
-
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, outcome: dict[str, Any]) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, on_start: Callable[[int, str], None] | None) -> str:
+        """Answer the request; `on_start(status, request_id)` runs as the answer starts. Returns the request id."""
         rid = self.request_ids()
-        outcome["request_id"] = rid
         state: MutableMapping[str, Any] = scope.setdefault("state", {})
         state["request_id"] = rid
         started = False
@@ -172,6 +164,8 @@ class ApiMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                if on_start is not None:
+                    on_start(message["status"], rid)
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [h for h in common if h[0] not in present]
@@ -194,6 +188,7 @@ class ApiMiddleware:
             log.exception("unhandled error in %s %s (request %s)", scope.get("method"), scope.get("path"), rid)
             if not started:
                 await error_response(ApiError(500, "Internal server error"), rid)(scope, receive, send_with_headers)
+        return rid
 
     def _preflight(self, scope: Scope, state: MutableMapping[str, Any]) -> int:
         """The per-request checks; returns the body size limit for this path."""
