@@ -28,6 +28,7 @@ from typing import Any
 TEST_ID_HEADER = "x-conformance-test-id"
 CONTROL_PREFIX = "/_conformance/"
 JOURNAL_PATH = "/_conformance/journal"
+HEALTH_PATH = "/_conformance/health"
 MAX_BODY_BYTES = 256 * 1024
 REDACTED = "<redacted>"
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization"})

@@ -18,7 +18,7 @@ from starlette.routing import Route, Router
 from conformance.server._batches import parse_requests
 from conformance.server._errors import ApiError
 from conformance.server._http import DEFAULT_API_VERSION, parse_json_body
-from conformance.server._journal import JOURNAL_PATH, MAX_BODY_BYTES, Journal, JournalEntry
+from conformance.server._journal import HEALTH_PATH, JOURNAL_PATH, MAX_BODY_BYTES, Journal, JournalEntry
 from conformance.server._scenarios import select_scenario
 from conformance.server._validation import API_VERSIONS, beta_error, validate_count_tokens, validate_create_message
 
@@ -44,7 +44,8 @@ def report(entry: JournalEntry) -> dict[str, Any]:
 
 
 def control_app(journal: Journal) -> Router:
-    """The `/_conformance/` routes (outside the API: no key needed, never journaled)."""
+    """The `/_conformance/` routes (outside the API: no key needed, never journaled): the journal,
+    and `health` for scripts that wait for the server to come up."""
 
     async def read(request: Request) -> Response:
         entries = journal.entries(request.query_params.get("test_id"))
@@ -53,7 +54,11 @@ def control_app(journal: Journal) -> Router:
     async def clear(request: Request) -> Response:
         return JSONResponse({"deleted": journal.clear(request.query_params.get("test_id"))})
 
-    return Router(routes=[Route(JOURNAL_PATH, read, methods=["GET"]), Route(JOURNAL_PATH, clear, methods=["DELETE"])])
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "healthy"})
+
+    return Router(routes=[Route(JOURNAL_PATH, read, methods=["GET"]), Route(JOURNAL_PATH, clear, methods=["DELETE"]),
+                          Route(HEALTH_PATH, health, methods=["GET"])])
 
 
 # -- the verdict -----------------------------------------------------------------------------------

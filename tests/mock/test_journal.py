@@ -91,3 +91,4 @@ def test_over_loopback_with_the_harness() -> None:
         (problem,) = scope.invalid()
         assert problem.startswith("POST /v1/messages: messages.1") and scope.requests()[0]["status"] == 200
         assert httpx.get(f"{scope.url}{JOURNAL_PATH}", params={"test_id": "loopback"}, timeout=10).json()["data"][0]["test_id"] == "loopback"
+        assert httpx.get(f"{scope.url}/_conformance/health", timeout=10).json() == {"status": "healthy"}  # for readiness scripts
