@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_server import HEADERS, STREAM_REQUEST, bare_app, free_port  # noqa: E402
+from bench_server import HEADERS, STREAM_REQUEST, bare_app, ratio_text, running  # noqa: E402
 
 WATCHDOG_SECONDS = 900
 """A server process ends by itself after this long, whatever happens to this script."""
@@ -64,21 +63,6 @@ def serve(kind: str, port: int) -> None:
         uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", http="h11", access_log=False)  # type: ignore[arg-type]
     else:
         build_server(ServerConfig(mock=True), port=port, log_level="warning").run()
-
-
-def start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port)], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url + "/", timeout=0.5)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError(f"{kind} server did not start")
 
 
 async def one_stream(client: httpx.AsyncClient, path: str, payload: bytes, wave: Wave, *, needs_stop: bool) -> None:
@@ -137,15 +121,14 @@ def main() -> int:
     if args.serve:
         serve(args.serve, args.port)
         return 0
-    servers = {kind: start(kind) for kind in ("bare", "mock")}
     targets = {"bare": "/bare-sse", "mock": "/v1/messages"}
     print(f"{'streams':>7}  {'server':6}  {'streams/s':>9}  {'first p50':>9}  {'first p99':>9}  {'last p50':>8}  {'last p99':>8}  errors")
-    try:
+    with running(("bare", "mock"), __file__) as urls:
         for level in (int(n) for n in args.levels.split(",")):
             waves: dict[str, list[Wave]] = {"bare": [], "mock": []}
             for _ in range(args.rounds):
                 for kind in ("bare", "mock"):
-                    waves[kind].append(asyncio.run(run_wave(servers[kind][1], targets[kind], concurrency=level,
+                    waves[kind].append(asyncio.run(run_wave(urls[kind], targets[kind], concurrency=level,
                                                             total=max(2 * level, 30), needs_stop=kind == "mock")))
             for kind in ("bare", "mock"):
                 first = [t for w in waves[kind] for t in w.first]
@@ -154,12 +137,8 @@ def main() -> int:
                 errors = sum(w.errors for w in waves[kind])
                 print(f"{level:>7}  {kind:6}  {rate:9.1f}  {percentile(first, .5) * 1e3:7.1f}ms  {percentile(first, .99) * 1e3:7.1f}ms"
                       f"  {percentile(last, .5) * 1e3:6.1f}ms  {percentile(last, .99) * 1e3:6.1f}ms  {errors}")
-            ratios = sorted(m.rate / b.rate for m, b in zip(waves["mock"], waves["bare"]) if b.rate)
-            print(f"{'':>7}  ratio mock/bare streams/s: {statistics.median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
-    finally:
-        for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait(timeout=10)
+            ratios = [m.rate / b.rate for m, b in zip(waves["mock"], waves["bare"]) if b.rate]
+            print(f"{'':>7}  ratio mock/bare streams/s: {ratio_text(ratios)}")
     return 0
 
 

@@ -18,6 +18,7 @@ Nothing here is asserted: it prints figures.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import socket
 import statistics
@@ -25,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -94,9 +95,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
+def start(kind: str, script: str = __file__) -> tuple[subprocess.Popen[bytes], str]:
+    """Run `script --serve KIND --port P` (this file, or another benchmark's) and wait until it answers."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port)], cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, script, "--serve", kind, "--port", str(port)], cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -107,6 +109,23 @@ def start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.05)
     proc.kill()
     raise RuntimeError(f"{kind} server did not start")
+
+
+@contextlib.contextmanager
+def running(kinds: tuple[str, ...], script: str = __file__) -> Iterator[dict[str, str]]:
+    """The servers of `kinds` (see `start`), their base URLs by kind; all stopped on exit."""
+    servers = {kind: start(kind, script) for kind in kinds}
+    try:
+        yield {kind: url for kind, (_, url) in servers.items()}
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def ratio_text(ratios: list[float]) -> str:
+    """The median of per-round ratios, and each round's."""
+    return f"{statistics.median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in sorted(ratios))})"
 
 
 def measure(url: str, path: str, body: dict[str, object], *, seconds: float, concurrency: int, check: Callable[[httpx.Response], None]) -> float:
@@ -162,25 +181,20 @@ def main() -> int:
         return 0
     # Both servers run at once and their slices alternate, so that load from elsewhere on a
     # shared machine hits both sides alike; the median of the per-round ratios is reported.
-    servers = {kind: start(kind) for kind in ("bare", "conformance")}
     checks = {"_ok": _ok, "_fifty_events": _fifty_events}
-    try:
+    with running(("bare", "conformance")) as urls:
         for name, ceiling, ours in PAIRS:
             rates: dict[str, list[float]] = {"bare": [], "conformance": []}
             for _ in range(args.rounds):
                 for kind, path, body, check in (ceiling, ours):
-                    rates[kind].append(measure(servers[kind][1], path, body, seconds=args.seconds,
+                    rates[kind].append(measure(urls[kind], path, body, seconds=args.seconds,
                                                concurrency=args.concurrency, check=checks[check]))
-            ratios = sorted(o / b for o, b in zip(rates["conformance"], rates["bare"]))
+            ratios = [o / b for o, b in zip(rates["conformance"], rates["bare"])]
             bare, mine = statistics.median(rates["bare"]), statistics.median(rates["conformance"])
             label = "POST /v1/messages (non-streaming)" if name == "messages" else "stream of 50 events"
             ceiling_label = "bare JSON endpoint" if name == "messages" else "bare SSE endpoint, 50 events"
             print(f"{ceiling_label:34s} {bare:8.1f} /s")
-            print(f"{label:34s} {mine:8.1f} /s   ratio {statistics.median(ratios):.2f} (rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
-    finally:
-        for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait(timeout=10)
+            print(f"{label:34s} {mine:8.1f} /s   ratio {ratio_text(ratios)}")
     return 0
 
 
