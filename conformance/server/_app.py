@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime, timezone
@@ -39,8 +38,8 @@ from conformance.server._http import request_id
 from conformance.server._journal import CONTROL_PREFIX, MAX_BODY_BYTES, TEST_ID_HEADER, Journal
 from conformance.server._rng import Rng
 from conformance.server._state import ServerState
-from conformance.server._streaming import StreamCut
 from conformance.server._store import Store
+from conformance.server._streaming import StreamCut
 from conformance.server._validation import API_VERSIONS, beta_error, use_contract
 from conformance.server._verdict import control_app
 

@@ -41,7 +41,6 @@ from conformance.server._paging import (
     id_cursor_page,
     query_cursors,
     query_limit,
-    query_str,
     server_state,
 )
 from conformance.server._state import ServerState

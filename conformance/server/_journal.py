@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-
 TEST_ID_HEADER = "x-conformance-test-id"
 CONTROL_PREFIX = "/_conformance/"
 JOURNAL_PATH = "/_conformance/journal"

@@ -12,8 +12,8 @@ from conformance.server._faults import FAULT_HEADER
 from conformance.server._http import api_version, read_json, request_id, retry_count
 from conformance.server._mock import request_params
 from conformance.server._model import generate_message
-from conformance.server._state import ServerState
 from conformance.server._scenarios import SCENARIO_HEADER, select_scenario
+from conformance.server._state import ServerState
 from conformance.server._streaming import fault_response
 from conformance.server._tokens import count_input_tokens
 

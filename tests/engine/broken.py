@@ -473,10 +473,18 @@ def batch_counts_off(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+_UPLOADS: dict[str, bytes] = {}
+"""What file_bytes_changed saw uploaded, by file id (the reference server, like the API, serves no upload back)."""
+
+
 def file_bytes_changed(call: Call, reply: Reply) -> Reply:
-    """Downloads translate line endings, as a text-mode file read would."""
-    if call.matches("GET", r"/v1/files/[^/]+/content") and reply.status == 200:
-        return replace(reply, body=reply.body.replace(b"\n", b"\r\n"))
+    """Uploads are served back with their line endings translated, as a text-mode file read would."""
+    if call.matches("POST", r"/v1/files") and reply.status == 200:
+        part = call.body.split(b"\r\n\r\n", 1)[-1].rsplit(b"\r\n--", 1)[0]  # the one file part of the multipart body
+        _UPLOADS[json.loads(reply.body)["id"]] = part
+    if call.matches("GET", r"/v1/files/[^/]+/content") and call.path.split("/")[3] in _UPLOADS:
+        served = _UPLOADS[call.path.split("/")[3]].replace(b"\n", b"\r\n")
+        return Reply(200, {"content-type": "application/octet-stream", "request-id": reply.headers.get("request-id", "req_x")}, served)
     return reply
 
 

@@ -9,7 +9,6 @@ import json
 import pytest
 
 from conformance._sse import parse_sse
-
 from conformance.server import SCENARIO_HEADER, SCENARIOS, Scenario, ServerConfig, scenario_listing
 from conformance.server._scenarios import TRICKY_TEXT
 from tests.mock.conftest import client_for, judge_answer
