@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.server import SCENARIOS
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "client-library"
 SDK2 = ROOT / ".sdk2"
@@ -45,3 +47,8 @@ def test_example_suite_passes(sdk: str) -> None:
     result = run_example(path)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+def test_the_example_drives_every_scenario() -> None:
+    text = (EXAMPLE / "test_anthropic_sdk.py").read_text(encoding="utf-8")
+    assert [s.name for s in SCENARIOS if f'"{s.name}"' not in text] == []

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
 from conformance._sse import parse_sse
-from conformance.server import SCENARIO_HEADER, SCENARIOS, Scenario, ServerConfig, scenario_listing
+from conformance.server import API_HEADERS, SCENARIO_HEADER, SCENARIOS, MockServer, Scenario, ServerConfig, scenario_listing
 from conformance.server._scenarios import TRICKY_TEXT
 from tests.mock.conftest import client_for, judge_answer
 
@@ -76,3 +77,22 @@ def test_unknown_scenario_is_a_400_naming_the_header() -> None:
 def test_listing_has_one_line_per_scenario() -> None:
     lines = scenario_listing().splitlines()
     assert len(lines) == len(SCENARIOS) and all(line.split()[0] == s.name for line, s in zip(lines, SCENARIOS))
+
+
+def test_utf8_split_cuts_characters_across_network_reads() -> None:
+    with MockServer(ServerConfig()) as server:
+        body = {**BODY, "stream": True, "messages": [{"role": "user", "content": "ünïcödé"}]}
+        with httpx.stream("POST", f"{server.url}/v1/messages", json=body, timeout=30,
+                          headers={**API_HEADERS, SCENARIO_HEADER: "utf8_split"}) as response:
+            chunks = list(response.iter_raw())
+    cut = [chunk for chunk in chunks if not _decodes(chunk)]
+    assert cut, "no read ended inside a multi-byte character"
+    assert _decodes(b"".join(chunks))
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
