@@ -4,12 +4,15 @@ One pure-ASGI middleware does what applies to every request, in this order, befo
 request id; header size (431 past 64 KB); authentication (`x-api-key`, or `Authorization: Bearer`;
 else 401); `anthropic-version` (required; 2023-06-01 or 2026-10-21; else 400); `anthropic-beta`
 (a comma list, the header may repeat; an empty or malformed value is a 400 as upstream answers,
-while any well-formed dated name passes: new betas appear every month); the fault
+while any well-formed dated name passes: new betas appear every month; mock mode takes any
+value); the fault
 header (`_faults`); the declared body size (413 past the limit, without reading the body). It adds
 `request-id`, `anthropic-organization-id` and the `anthropic-ratelimit-*` headers to every response,
 and turns any exception a route lets escape into a 500 envelope (the traceback goes to the log,
 never into a response). Unknown routes and wrong methods answer 404/405 in the envelope.
-`?beta=true` needs nothing: routing ignores the query string.
+`?beta=true` needs nothing: routing ignores the query string. Paths under `/_conformance/` go to
+the control routes (the request journal, health) before any of this; every other request is
+journaled (`_journal`) as its answer starts.
 """
 
 from __future__ import annotations
