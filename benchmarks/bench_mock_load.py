@@ -43,7 +43,7 @@ class Wave:
     seconds: float = 0.0
     first: list[float] = field(default_factory=list)
     last: list[float] = field(default_factory=list)
-    errors: int = 0
+    errors: list[str] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -76,12 +76,12 @@ async def one_stream(client: httpx.AsyncClient, path: str, payload: bytes, wave:
                     first = time.perf_counter() - started
                 body += chunk
             status = response.status_code
-    except httpx.HTTPError:
-        wave.errors += 1
+    except httpx.HTTPError as exc:
+        wave.errors.append(f"{type(exc).__name__}: {exc}"[:120])
         return
     events = body.count(b"\n\nevent: ") + body.startswith(b"event: ")
     if status != 200 or events != 50 or (needs_stop and not body.rstrip().endswith(b'{"type":"message_stop"}')):
-        wave.errors += 1
+        wave.errors.append(f"status {status}, {events} events: {bytes(body[-80:])!r}")
         return
     wave.first.append(first or 0.0)
     wave.last.append(time.perf_counter() - started)
@@ -134,9 +134,11 @@ def main() -> int:
                 first = [t for w in waves[kind] for t in w.first]
                 last = [t for w in waves[kind] for t in w.last]
                 rate = statistics.median(w.rate for w in waves[kind])
-                errors = sum(w.errors for w in waves[kind])
+                errors = [error for w in waves[kind] for error in w.errors]
                 print(f"{level:>7}  {kind:6}  {rate:9.1f}  {percentile(first, .5) * 1e3:7.1f}ms  {percentile(first, .99) * 1e3:7.1f}ms"
-                      f"  {percentile(last, .5) * 1e3:6.1f}ms  {percentile(last, .99) * 1e3:6.1f}ms  {errors}")
+                      f"  {percentile(last, .5) * 1e3:6.1f}ms  {percentile(last, .99) * 1e3:6.1f}ms  {len(errors)}")
+                for error in sorted(set(errors)):
+                    print(f"{'':>7}  error: {error}")
             ratios = [m.rate / b.rate for m, b in zip(waves["mock"], waves["bare"]) if b.rate]
             print(f"{'':>7}  ratio mock/bare streams/s: {ratio_text(ratios)}")
     return 0
