@@ -139,7 +139,7 @@ def main() -> int:
                       f"  {percentile(last, .5) * 1e3:6.1f}ms  {percentile(last, .99) * 1e3:6.1f}ms  {len(errors)}")
                 for error in sorted(set(errors)):
                     print(f"{'':>7}  error: {error}")
-            ratios = [m.rate / b.rate for m, b in zip(waves["mock"], waves["bare"]) if b.rate]
+            ratios = [m.rate / b.rate for m, b in zip(waves["mock"], waves["bare"], strict=True) if b.rate]
             print(f"{'':>7}  ratio mock/bare streams/s: {ratio_text(ratios)}")
     return 0
 

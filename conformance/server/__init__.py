@@ -17,11 +17,12 @@ from conformance.server._app import create_app
 from conformance.server._config import ServerConfig
 from conformance.server._harness import API_HEADERS, MockServer, TestScope
 from conformance.server._journal import JOURNAL_PATH, TEST_ID_HEADER, Journal, JournalEntry
-from conformance.server._run import DEFAULT_HOST, DEFAULT_PORT, run_server
+from conformance.server._run import DEFAULT_HOST, DEFAULT_PORT, build_server, run_server
 from conformance.server._scenarios import CATALOGUE as SCENARIOS
 from conformance.server._scenarios import MODEL_PREFIX as SCENARIO_MODEL_PREFIX
 from conformance.server._scenarios import SCENARIO_HEADER, Scenario
 from conformance.server._scenarios import listing as scenario_listing
+from conformance.server._thread import ServerDidNotStart, free_port, serve_app, serve_reference
 from conformance.server._verdict import judge, report
 
 
@@ -32,7 +33,29 @@ def journal_of(app: Any) -> Journal:
 
 
 __all__ = [
-    "API_HEADERS", "DEFAULT_HOST", "DEFAULT_PORT", "JOURNAL_PATH", "SCENARIOS", "SCENARIO_HEADER", "SCENARIO_MODEL_PREFIX", "TEST_ID_HEADER",
-    "Journal", "JournalEntry", "MockServer", "Scenario", "ServerConfig", "create_app", "journal_of", "judge", "report", "run_server",
-    "TestScope", "scenario_listing",
+    "API_HEADERS",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "JOURNAL_PATH",
+    "SCENARIOS",
+    "SCENARIO_HEADER",
+    "SCENARIO_MODEL_PREFIX",
+    "TEST_ID_HEADER",
+    "Journal",
+    "JournalEntry",
+    "MockServer",
+    "Scenario",
+    "ServerConfig",
+    "ServerDidNotStart",
+    "TestScope",
+    "build_server",
+    "create_app",
+    "free_port",
+    "journal_of",
+    "judge",
+    "report",
+    "run_server",
+    "scenario_listing",
+    "serve_app",
+    "serve_reference",
 ]

@@ -24,8 +24,8 @@ from starlette.applications import Starlette
 from conformance.server._app import create_app
 from conformance.server._config import ServerConfig
 from conformance.server._journal import TEST_ID_HEADER, JournalEntry
-from conformance.server._run import serve_in_background
 from conformance.server._scenarios import SCENARIO_HEADER, find_scenario
+from conformance.server._thread import serve_reference
 from conformance.server._verdict import judge, report
 
 API_HEADERS = {"x-api-key": "test-key", "anthropic-version": "2023-06-01"}
@@ -43,7 +43,7 @@ class MockServer:
     def url(self) -> str:
         """The loopback base URL (the server starts on first use)."""
         if self._url is None:
-            self._url = self._stack.enter_context(serve_in_background(self.config, app=self.app))
+            self._url = self._stack.enter_context(serve_reference(self.config, app=self.app))
         return self._url
 
     def asgi_transport(self) -> httpx.ASGITransport:

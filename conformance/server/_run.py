@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import uvicorn
 from starlette.applications import Starlette
@@ -35,7 +31,7 @@ def _is_loopback(host: str) -> bool:
 def build_server(config: ServerConfig, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, log_level: str = "info",
                  app: Starlette | None = None) -> uvicorn.Server:
     """A configured uvicorn server (not started) for `app` (default: a new one for `config`): tests
-    and embedders run it in a thread on port 0 (`serve_in_background`). Prefer it to a bare
+    and embedders run it in a thread on port 0 (`serve_reference`). Prefer it to a bare
     `uvicorn.Config(create_app(...))`: it sets what the app relies on."""
     uv_config = uvicorn.Config(
         app if app is not None else create_app(config),
@@ -58,28 +54,3 @@ def run_server(config: ServerConfig, host: str = DEFAULT_HOST, port: int = DEFAU
         log.warning("serving on %s: this test server accepts any API key; keep it off untrusted networks", host)
     build_server(config, host=host, port=port, log_level=log_level).run()
 
-
-START_TIMEOUT = 10.0
-STOP_TIMEOUT = 5.0
-
-
-@contextmanager
-def serve_in_background(config: ServerConfig, *, app: Starlette | None = None, host: str = DEFAULT_HOST,
-                        log_level: str = "warning") -> Iterator[str]:
-    """Serve `app` (default: a new one for `config`) on a free loopback port in a daemon thread;
-    yields the base URL and always stops the server on exit (bounded waits on both ends)."""
-    server = build_server(config, host=host, port=0, log_level=log_level, app=app)
-    thread = threading.Thread(target=server.run, name="conformance-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            raise RuntimeError("the conformance server did not start")
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STOP_TIMEOUT)

@@ -10,7 +10,15 @@ import httpx
 import pytest
 
 from conformance._sse import parse_sse
-from conformance.server import API_HEADERS, SCENARIO_HEADER, SCENARIOS, MockServer, Scenario, ServerConfig, scenario_listing
+from conformance.server import (
+    API_HEADERS,
+    SCENARIO_HEADER,
+    SCENARIOS,
+    MockServer,
+    Scenario,
+    ServerConfig,
+    scenario_listing,
+)
 from conformance.server._scenarios import TRICKY_TEXT
 from tests.mock.conftest import client_for, judge_answer
 
@@ -76,7 +84,7 @@ def test_unknown_scenario_is_a_400_naming_the_header() -> None:
 
 def test_listing_has_one_line_per_scenario() -> None:
     lines = scenario_listing().splitlines()
-    assert len(lines) == len(SCENARIOS) and all(line.split()[0] == s.name for line, s in zip(lines, SCENARIOS))
+    assert len(lines) == len(SCENARIOS) and all(line.split()[0] == s.name for line, s in zip(lines, SCENARIOS, strict=True))
 
 
 def test_utf8_split_cuts_characters_across_network_reads() -> None:

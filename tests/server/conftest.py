@@ -25,8 +25,7 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from conformance._sse import SSEFrame, parse_sse
-from conformance.server import ServerConfig, create_app
-from conformance.server._run import serve_in_background
+from conformance.server import ServerConfig, create_app, serve_reference
 from tests.server._sse_rules import check_stream
 
 HEADERS = {"x-api-key": "test-key", "anthropic-version": "2023-06-01"}
@@ -59,7 +58,7 @@ def live_url() -> Iterator[str]:
     if external:
         yield external
         return
-    with serve_in_background(ServerConfig()) as url:
+    with serve_reference(ServerConfig()) as url:
         yield url
 
 
