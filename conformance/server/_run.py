@@ -16,6 +16,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 """The `conformance serve` default (0 picks a free port)."""
 
+KEEP_ALIVE_SECONDS = 75
+"""How long an idle connection stays open (uvicorn's default is 5)."""
+
 log = logging.getLogger("conformance.server")
 
 
@@ -44,6 +47,10 @@ def build_server(config: ServerConfig, *, host: str = DEFAULT_HOST, port: int = 
         h11_max_incomplete_event_size=4 * MAX_HEADER_BYTES,
         access_log=log_level == "debug",
         server_header=False,
+        # Clients pool connections (httpx keeps them 5 s, SDKs reuse them between calls): with
+        # uvicorn's 5 s, a busy server's keep-alive timer can close a connection just as a request
+        # arrives on it, a reset the client sees as a read error (seen at 200 concurrent streams).
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     return uvicorn.Server(uv_config)
 
