@@ -31,7 +31,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_server import HEADERS, STREAM_REQUEST, bare_app, ratio_text, running  # noqa: E402
+from bench_server import HEADERS, STREAM_REQUEST, ratio_text, running  # noqa: E402
+from bench_server import serve as serve_one  # noqa: E402
 
 WATCHDOG_SECONDS = 900
 """A server process ends by itself after this long, whatever happens to this script."""
@@ -51,18 +52,12 @@ class Wave:
 
 
 def serve(kind: str, port: int) -> None:
-    import uvicorn
-
     from conformance.server import ServerConfig
-    from conformance.server._run import build_server
 
     watchdog = threading.Timer(WATCHDOG_SECONDS, os._exit, args=(0,))
     watchdog.daemon = True
     watchdog.start()
-    if kind == "bare":
-        uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", http="h11", access_log=False)  # type: ignore[arg-type]
-    else:
-        build_server(ServerConfig(mock=True), port=port, log_level="warning").run()
+    serve_one(kind, port, ServerConfig(mock=True))
 
 
 async def one_stream(client: httpx.AsyncClient, path: str, payload: bytes, wave: Wave, *, needs_stop: bool) -> None:

@@ -77,16 +77,19 @@ def bare_app() -> object:
     return Starlette(routes=[Route("/bare", bare_json, methods=["POST"]), Route("/bare-sse", bare_sse, methods=["POST"])])
 
 
-def serve(kind: str, port: int) -> None:
+def serve(kind: str, port: int, config: object = None) -> None:
+    """Serve the bare app, or the reference server with `config` (default: faithful mode), with
+    the uvicorn settings `conformance serve` uses (h11, the same keep-alive)."""
     import uvicorn
 
-    from conformance.server import ServerConfig
-    from conformance.server._run import build_server
+    from conformance.server import ServerConfig, build_server
+    from conformance.server._run import KEEP_ALIVE_SECONDS
 
     if kind == "bare":
-        uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", http="h11", access_log=False)  # type: ignore[arg-type]
+        uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning", http="h11", access_log=False,  # type: ignore[arg-type]
+                    timeout_keep_alive=KEEP_ALIVE_SECONDS)
     else:
-        build_server(ServerConfig(), port=port, log_level="warning").run()
+        build_server(config if isinstance(config, ServerConfig) else ServerConfig(), port=port, log_level="warning").run()
 
 
 def free_port() -> int:
