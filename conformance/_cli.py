@@ -159,7 +159,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_drift(args: argparse.Namespace) -> int:
     from conformance.drift import diff_files, observed_drift, render
 
-    if args.observed and not args.documents:
+    if args.sdk is not None:
+        if args.documents or args.observed:
+            raise UsageError("conformance drift: --sdk compares one SDK with --spec; no OLD NEW or --observed with it")
+        from conformance.contract import load_contract
+        from conformance.drift import sdk_drift
+
+        report = sdk_drift(load_contract(args.spec), args.sdk or None).without(args.ignore)
+    elif args.observed and not args.documents:
         from conformance.cassettes import read_exchanges
         from conformance.contract import load_contract
 
@@ -288,7 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
         "severity (observed: absent from the contract is a warning, never seen is info), 2 usage error.",
     )
     drift.add_argument("documents", nargs="*", type=Path, metavar="OLD NEW", help="two OpenAPI documents (YAML or JSON)")
-    drift.add_argument("--spec", default=None, help="with --observed: contract file (default: the bundled contract)")
+    drift.add_argument("--spec", default=None, help="with --observed or --sdk: contract file (default: the bundled contract)")
+    drift.add_argument("--sdk", nargs="?", const="", default=None, metavar="PATH",
+                       help="compare an official anthropic SDK's types (the installed one, or PATH) with the contract")
     drift.add_argument("--observed", nargs="+", type=Path, default=[], metavar="FILE", help="cassettes or HAR files (or folders of them)")
     drift.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output format (default: text)")
     drift.add_argument("--fail-on", choices=["error", "warning", "info"], default=None, help="exit 1 when a change is this severe or worse")
