@@ -93,7 +93,7 @@ def test_coverage_counts_by_family(report: Any) -> None:
     # Message.content itself, variants text and gadget, fields text and signature of the text block
     assert (blocks.named, blocks.known) == (3, 5)
     stops = report.coverage[("GA", "stop reasons")]
-    assert (stops.named, stops.known) == (2, 3)
+    assert (stops.named, stops.known) == (3, 4)  # the field, and the values end_turn, max_tokens, paused
     total = report.total("GA")
     assert total.known == sum(c.known for (s, _), c in report.coverage.items() if s == "GA")
     assert total.known - total.named == len(report.missing) - len(places(report.missing, "beta"))
