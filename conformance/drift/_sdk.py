@@ -18,6 +18,7 @@ fields, never anywhere in the document. Three lists come out:
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +26,16 @@ from typing import Any, Literal
 
 from conformance.contract import Contract, ContractError
 from conformance.drift._rules import Severity, at_least
-from conformance.drift._schema import SCHEMA_PREFIX, Schemas, View, enum_of, value_key
+from conformance.drift._schema import SCHEMA_PREFIX, Schemas, View, enum_of
 from conformance.drift._sdk_types import SdkTypes, read_sdk_types
 
 Surface = Literal["GA", "beta"]
 SdkKind = Literal["variant", "field", "value"]
 
-# (contract component, GA SDK type, beta SDK type), walked in this order: a type reached again
-# from a later root (the Message inside message_start) is compared once, under the first. A
+# (contract component, GA SDK type, beta SDK type). The walk is breadth-first from all roots, so
+# a type reached on several paths is compared once, at the shallowest place (the tool union under
+# `tools`, not inside a compaction block's tool changes; `Message` as a root, not inside
+# `message_start`), and counted in that place's family. A
 # contract name `<operationId> query` stands for that operation's query parameters; `a|b` names
 # the SDK type of older generations first (0.x beta skills: `SkillRetrieveResponse`).
 ROOTS: tuple[tuple[str, str, str], ...] = (
@@ -195,6 +198,7 @@ def sdk_drift(contract: Contract, sdk: SdkTypes | str | Path | None = None) -> S
             if sdk_name is not None and root[0] in walker.contract.components:
                 walker.surface = surface  # type: ignore[assignment]
                 walker.walk({"$ref": SCHEMA_PREFIX + sdk_name}, {"$ref": SCHEMA_PREFIX + root[0]}, root[0])
+        walker.run()
     for surface in ("GA", "beta"):
         for family in FAMILIES:
             walker.report.coverage.setdefault((surface, family), Coverage())  # type: ignore[index]
@@ -217,6 +221,7 @@ class _Walker:
         self.headers = _header_names(contract)
         self.surface: Surface = "GA"
         self.visited: set[tuple[str, str]] = set()
+        self.pending: deque[tuple[Any, Any, str]] = deque()
         self.report = SdkReport(str(types.package), types.version, str(contract.source or "contract"))
 
     def count(self, where: str, kind: SdkKind, sdk_type: str, named: bool) -> None:
@@ -231,6 +236,15 @@ class _Walker:
         self.report.items.append(SdkItem(self.surface, family_of(where), "field", where, sdk_type, "error"))
 
     def walk(self, sdk_node: Any, contract_node: Any, where: str) -> None:
+        """Compare an SDK node with the contract node at the same place, after the places
+        already waiting (breadth first)."""
+        self.pending.append((sdk_node, contract_node, where))
+
+    def run(self) -> None:
+        while self.pending:
+            self.compare(*self.pending.popleft())
+
+    def compare(self, sdk_node: Any, contract_node: Any, where: str) -> None:
         sv, cv = self.sdk.view(sdk_node), self.contract.view(contract_node)
         if sv.ref and cv.ref:
             if (sv.ref, cv.ref) in self.visited:
@@ -240,7 +254,7 @@ class _Walker:
         if sv.variants is not None:
             self.union(sv, cv, where, sdk_type)
         elif isinstance(sv.node.get("properties"), Mapping):
-            self.fields(sv, self._object_of(cv, sv), where, sdk_type)
+            self.fields(sv, self._object_of(cv, sv), where, sdk_type, skip=self._one_for_many(sv, cv, where, sdk_type))
         elif isinstance(sv.node.get("items"), (Mapping, bool)):
             items = self._array_items(cv)
             if items is not None:
@@ -276,7 +290,21 @@ class _Walker:
         if values:
             self.values(values, cv, where, sdk_type)
 
-    def fields(self, sv: View, cv: View | None, where: str, sdk_type: str) -> None:
+    def _one_for_many(self, sv: View, cv: View, where: str, sdk_type: str) -> str | None:
+        """One SDK object facing a contract union (SDK 0.x's `MessageParam` with `role:
+        Literal["user", "assistant"]`, the contract's one variant per role): the discriminator's
+        values are looked for among all the variants. Returns the discriminator's name."""
+        prop = self.contract.discriminator([cv]) if cv.variants is not None else None
+        if prop is None or prop not in sv.node["properties"]:
+            return None
+        known: set[str] = set()
+        for variant in cv.variants or []:
+            known |= self.contract.variant_key(variant, prop, cv.mapping) or set()
+        for key in enum_of(self.sdk.view(sv.node["properties"][prop]).node) or {}:
+            self.count(f"{where}.{prop}={key}", "value", sdk_type, key in known)
+        return prop
+
+    def fields(self, sv: View, cv: View | None, where: str, sdk_type: str, *, skip: str | None = None) -> None:
         if cv is None:
             return
         contract_properties = cv.node.get("properties")
@@ -284,6 +312,8 @@ class _Walker:
             return  # an open object in the contract names no fields: nothing to compare
         sdk_properties: Mapping[str, Any] = sv.node["properties"]
         for name, sub in sdk_properties.items():
+            if name == skip:
+                continue
             if name in contract_properties:
                 body = self.sdk.view(sub).node
                 if "const" in body:
@@ -316,17 +346,18 @@ class _Walker:
         return out
 
     def _object_of(self, cv: View, sv: View) -> View | None:
-        """The contract object a single SDK object stands for: the place itself, or its union's
-        variant with the same discriminator value, else its only object variant."""
+        """The contract object a single SDK object stands for: the place itself, or the variant
+        of its union whose discriminator (`type`, `role`...) takes the SDK object's value, else
+        its only object variant."""
         if cv.variants is None:
             return cv if isinstance(cv.node.get("properties"), Mapping) or "type" in cv.node else None
         objects = [self.contract.view(v) for v in cv.variants]
         objects = [v for v in objects if isinstance(v.node.get("properties"), Mapping)]
-        type_const = (sv.node.get("properties") or {}).get("type")
-        wanted = value_key(self.sdk.view(type_const).node.get("const")) if type_const is not None else None
+        prop = self.contract.discriminator([cv])
+        wanted = self.sdk.variant_key(sv, prop, {}) if prop else None
         for candidate in objects:
-            key = self.contract.variant_key(candidate, "type", {})
-            if wanted is not None and key and wanted in key:
+            key = self.contract.variant_key(candidate, prop, {})
+            if wanted and key and wanted & key:
                 return candidate
         return objects[0] if len(objects) == 1 else None
 

@@ -34,7 +34,9 @@ async def create_message(request: Request) -> Response:
     fault = faults(request)
     message = generate_message(params, seed=state.config.seed, outcome=fault.outcome)
     if params.get("stream"):
-        return fault_response(message_events(message), fault, request_id(request))
+        thinking = params.get("thinking") or {}
+        events = message_events(message, thinking_updates=thinking.get("display") == "updates")
+        return fault_response(events, fault, request_id(request))
     if fault.delay:
         await asyncio.sleep(fault.delay)
     return JSONResponse(message)
