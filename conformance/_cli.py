@@ -60,6 +60,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.spec is not None and not Path(args.spec).is_file():
         raise UsageError(f"--spec {args.spec}: no such file")
+    from conformance.contract import load_contract
+
+    load_contract(args.spec).for_version(args.anthropic_version)  # a version the contract lacks: exit 2 up front
     if args.profile is not None:
         from conformance.engine._profile import load_profile
 
@@ -218,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--base-url", default=None, help="server under test (default: the embedded reference server)")
     run.add_argument("--api-key", default=None, help="API key (default: $ANTHROPIC_API_KEY)")
-    run.add_argument("--anthropic-version", default="2023-06-01", help="anthropic-version header (default: 2023-06-01)")
+    run.add_argument("--anthropic-version", default="2023-06-01",
+                     help="API version to send and judge by: 2023-06-01 (default) or 2026-10-21 (docs/contract.md)")
     run.add_argument("--beta", action="append", default=[], help="anthropic-beta value to send (repeatable)")
     run.add_argument("--spec", default=None, help="contract file (default: the bundled contract)")
     run.add_argument("--profile", default=None, help="profile name or TOML file (default: reference, or anthropic with --base-url)")
