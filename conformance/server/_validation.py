@@ -55,6 +55,7 @@ COUNT_KEYS = frozenset(_COMMON_KEYS | {"mcp_servers", "context_management", "out
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 _TOOL_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
 _VERSIONED_TOOL = re.compile(r"^[a-z][a-z0-9_]*_\d{8}$")
+_TOOLSET = re.compile(r"^(mcp_toolset|[a-z]+_toolset_\d{8})$")
 _IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 _CUSTOM_TOOL_KEYS = {
     "type", "name", "description", "input_schema", "cache_control", "strict", "eager_input_streaming",
@@ -220,7 +221,7 @@ def _image_source(source: Any, path: Path, ctx: _Context, *, pdf: bool = False) 
 
 
 def _image_block(block: Mapping[str, Any], path: Path, ctx: _Context) -> None:
-    closed(block, {"type", "source", "cache_control"}, path)
+    closed(block, {"type", "source", "cache_control", "transformations"}, path)
     _image_source(required(block, "source", path), (*path, "source"), ctx)
     cache_control(block.get("cache_control"), (*path, "cache_control"))
 
@@ -465,12 +466,15 @@ def _tools(value: Any) -> list[str]:
             string(mapping.get("description", ""), (*path, "description"))
             if "strict" in mapping:
                 boolean(mapping["strict"], (*path, "strict"))
+        elif isinstance(kind, str) and _TOOLSET.match(kind):
+            name = None  # a set of tools (browser, computer, an MCP server's): named by its members
         elif isinstance(kind, str) and _VERSIONED_TOOL.match(kind):
             name = string(required(mapping, "name", path), (*path, "name"), min_len=1)
         else:
             fail((*path, "type"), f"unknown tool type: {kind!r}")
         cache_control(mapping.get("cache_control"), (*path, "cache_control"))
-        names.append(str(name))
+        if name is not None:
+            names.append(str(name))
     if len(set(names)) != len(names):
         fail(("tools",), "Tool names must be unique.")
     return names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 import yaml
 
 from conformance._cli import main
-from conformance.contract import Contract, ContractError
+from conformance.contract import Contract, ContractError, load_contract
 from conformance.drift import read_sdk_types, render, sdk_drift
 from tests.drift._build import api, obj, ref
 
@@ -30,7 +31,10 @@ def fixture_contract() -> dict[str, Any]:
         "TextBlock": obj(("type", "text"), type={"const": "text"}, text=_STRING),
         "Usage": obj(("input_tokens", "output_tokens", "cache_read"), input_tokens=_INT, output_tokens=_INT,
                      cache_read=_INT),
-        "CreateMessageParams": obj(("model", "max_tokens"), model=_STRING, max_tokens=_INT, stop_sequences={
+        "Turn": obj(("role", "content"), role={"enum": ["user", "assistant"]}, content=_STRING),
+        "Note": obj(("role", "note"), role={"const": "note"}, note=_STRING),
+        "CreateMessageParams": obj(("model", "max_tokens"), model=_STRING, max_tokens=_INT, messages={
+            "type": "array", "items": {"oneOf": [ref("Turn"), ref("Note")]}}, stop_sequences={
             "type": "array", "items": _STRING}, service_tier={"enum": ["auto", "standard_only"]},
             **{"from": _STRING}),
     }
@@ -65,6 +69,8 @@ def test_what_the_sdk_knows_is_found_at_its_place(report: Any) -> None:
         "Message.stop_reason=paused",       # a stop reason
         "Message.usage.speed",              # a usage field
         "CreateMessageParams.thread",       # a request parameter
+        # one SDK object for every role, against a contract union by role: values looked for in all
+        "CreateMessageParams.messages[].role=system",
     }
     assert places(report.missing, "beta") == {"Message.content[gadget]", "Message.content[text].signature",
                                               "Message.beta_only"}
@@ -73,6 +79,7 @@ def test_what_the_sdk_knows_is_found_at_its_place(report: Any) -> None:
     assert families["Message.stop_reason=paused"] == "stop reasons"
     assert families["Message.usage.speed"] == "usage"
     assert families["CreateMessageParams.thread"] == "request parameters"
+    assert families["CreateMessageParams.messages[].role=system"] == "request blocks"
 
 
 def test_what_the_contract_requires_and_the_sdk_dropped_is_an_error(report: Any) -> None:
@@ -100,7 +107,7 @@ def test_coverage_counts_by_family(report: Any) -> None:
 
 
 def test_ignore_leaves_out_places_and_families(report: Any) -> None:
-    assert places(report.without(["Message.content"]).missing) == {
+    assert places(report.without(["Message.content", "CreateMessageParams.messages"]).missing) == {
         "Message.stop_reason=paused", "Message.usage.speed", "CreateMessageParams.thread"}
     assert not [i for i in report.without(["usage", "Message.content"]).items if i.family == "usage"]
 
@@ -156,3 +163,30 @@ def test_render_names_the_sdk_and_the_totals(report: Any) -> None:
     assert "anthropic 9.9.9" in text and "all" in text
     assert "5 missing from the contract" not in text  # beta items count too
     assert f"{len(report.missing)} missing from the contract, 1 required by the contract" in text
+
+
+# -- the real SDKs -------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SDK2 = ROOT / ".sdk2"
+CONTRACT_DOC = ROOT / "docs" / "contract.md"
+
+
+def left_out_on_purpose() -> tuple[str, ...]:
+    """The location prefixes docs/contract.md lists as deliberately left out (its `left out` table)."""
+    text = CONTRACT_DOC.read_text(encoding="utf-8")
+    table = text.split("| left out | why |", 1)[1].split("\n\n", 1)[0]
+    return tuple(re.findall(r"^\| `([^`]+)` \|", table, flags=re.M))
+
+
+@pytest.mark.parametrize("sdk", [None, SDK2], ids=["installed", "sdk2"])
+def test_the_real_sdk_finds_only_what_the_docs_leave_out(sdk: Path | None) -> None:
+    if sdk is not None and not (sdk / "anthropic").is_dir():
+        pytest.skip(f"{sdk} is absent: pip install --target .sdk2 'anthropic==2.12.0'")
+    report = sdk_drift(load_contract(), sdk)
+    documented = left_out_on_purpose()
+    assert [(i.surface, i.where) for i in report.items if not i.where.startswith(documented)] == []
+    # The walk reached every family on both surfaces: a renamed root would leave one empty.
+    assert [key for key, coverage in report.coverage.items() if coverage.known == 0] == []
+    if sdk is not None:  # the table is about SDK 2.12.0: an entry nothing matches any more is stale
+        assert [p for p in documented if not any(i.where.startswith(p) for i in report.items)] == []

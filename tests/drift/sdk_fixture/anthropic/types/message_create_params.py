@@ -4,6 +4,8 @@ from typing import Iterable
 
 from typing_extensions import Literal, Required, TypedDict
 
+from .message_param import MessageParam
+
 __all__ = ["MessageCreateParamsBase", "ThreadParam"]
 
 
@@ -18,6 +20,8 @@ class MessageCreateParamsBase(_Keywords, total=False):
     max_tokens: Required[int]
 
     model: Required[str]
+
+    messages: Required[Iterable[MessageParam]]
 
     thread: ThreadParam
 
