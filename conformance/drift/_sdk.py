@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from conformance.contract import Contract, ContractError
-from conformance.drift._rules import Severity, at_least
+from conformance.drift._rules import Severity, failing
 from conformance.drift._schema import SCHEMA_PREFIX, Schemas, View, enum_of
 from conformance.drift._sdk_types import SdkTypes, read_sdk_types
 
@@ -159,10 +159,7 @@ class SdkReport:
         return out
 
     def failing(self, fail_on: Severity | None) -> list[SdkItem]:
-        if fail_on is None:
-            return []
-        levels = at_least(fail_on)
-        return [i for i in self.items if i.severity in levels]
+        return failing(self.items, fail_on)
 
     def without(self, ignore: Iterable[str]) -> SdkReport:
         """Leave out items whose location or family starts with one of `ignore`."""
