@@ -1,5 +1,5 @@
 """Replay against recording: the full default run (`conformance run`, the embedded reference
-server), recorded into cassettes, then replayed from them with the network off, side by side.
+server), recorded, then replayed from the recording (nothing generated, nothing sent), side by side.
 
 Each run is its own `conformance run` process, as a user runs it; `--repeat N` alternates N
 record/replay pairs and reports the median of each (the machine's load varies). Printed: the
@@ -8,10 +8,9 @@ size, and the speed-up.
 
     python benchmarks/bench_replay.py [--repeat 3]
 
-The reference server answers in-process in microseconds, so what a replay saves here is its
-work only: generation and the checks cost the same on both sides. Against a remote API every
-request's latency (and price) is saved as well. Numbers are for comparison within one run on one
-machine, never absolute.
+A replay judges the recorded exchanges with the checks and writes the same summary: it skips
+pytest, generation and the server. Against a remote API every request's latency (and price) is
+saved as well. Numbers are for comparison within one run on one machine, never absolute.
 """
 
 from __future__ import annotations
@@ -54,12 +53,12 @@ def main() -> int:
                 seconds, exchanges[mode], _code = timed([conformance, "run", f"--{mode}", *common], folder)
                 times[mode].append(seconds)
         size = sum(p.stat().st_size for p in (folder / "cassettes").rglob("*") if p.is_file())
-        files = sum(1 for p in (folder / "cassettes").rglob("*.yaml.gz"))
+        files = sum(1 for p in (folder / "cassettes").rglob("*.json.gz"))
     record, replay = statistics.median(times["record"]), statistics.median(times["replay"])
     print(f"{'default run':<12} {'seconds':>8} {'exchanges':>10}")
     print(f"{'record':<12} {record:>8.2f} {exchanges['record']:>10}")
     print(f"{'replay':<12} {replay:>8.2f} {exchanges['replay']:>10}")
-    print(f"speed-up (record / replay): {record / replay:.2f}x; cassettes: {files} files, {size / 1024:.0f} KiB")
+    print(f"speed-up (record / replay): {record / replay:.2f}x; recording: {files} tests, {size / 1024:.0f} KiB")
     if exchanges["record"] != exchanges["replay"]:
         print("the replay judged a different number of exchanges than the recording: it does not match")
         return 1

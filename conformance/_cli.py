@@ -143,8 +143,8 @@ def _cassette_options(args: argparse.Namespace) -> dict[str, object]:
         raise UsageError("conformance run: --record and --replay exclude each other")
     mode = args.record_mode
     if args.replay and mode not in (None, "none"):
-        raise UsageError(f"conformance run: --replay replays (record mode none), not --record-mode {mode}")
-    # A record mode alone turns cassettes on: none replays, any other mode records.
+        raise UsageError(f"conformance run: --replay judges the recording (record mode none), not --record-mode {mode}")
+    # A record mode alone turns recording on: none replays, any other mode records.
     replay = args.replay or mode == "none"
     record = not replay and (args.record or mode is not None)
     return {"record": record, "replay": replay, "record_mode": None if replay else mode,
@@ -235,9 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=60.0, help="seconds for any network wait (default: 60)")
     run.add_argument("-q", "--quiet", action="store_true", help="less output")
     run.add_argument("--record", action="store_true", help="record the run into CASSETTE_DIR/<target>/ (docs/cassettes.md)")
-    run.add_argument("--replay", action="store_true", help="replay the recorded run with the network off")
+    run.add_argument("--replay", action="store_true",
+                     help="judge the recorded run again with the current checks: nothing generated, nothing sent")
     run.add_argument("--record-mode", choices=RECORD_MODES, default=None,
-                     help="pytest-recording record mode (default: rewrite with --record, new_episodes for live profiles)")
+                     help="record, with this pytest-recording mode for the HTTP cache of live targets "
+                          "(default: rewrite with --record, new_episodes for api.anthropic.com); none replays")
     run.add_argument("--cassette-dir", default=None, help="cassettes folder (default: ./cassettes)")
     run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output and every finding")
     run.add_argument("--report-dir", default="reports", metavar="DIR",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -137,17 +137,101 @@ class Exchange:
     unknown (recorded traffic). Acceptance checks judge the status against it."""
     expected_status: int | None = None
     """The status the API answers this request with, when the engine knows it (a probe)."""
+    mutation: dict[str, str] | None = None
+    """For a generated invalid request, what the generator changed (schemathesis's description,
+    location and parameter): the expectation is derived from it, so a recording replayed later is
+    judged by the current rule, not the one it was recorded under."""
 
 
 @dataclass
 class Scenario:
-    """Several exchanges that only mean something together: a stream and its non-stream twin, a
-    pagination walk, a batch's lifecycle. `kind` says which; `facts` what the driver knows."""
+    """Several exchanges that only mean something together, as a typed record: a stream and its
+    non-stream twin, a pagination walk, a batch's life. Checks register for a scenario type
+    (`conformance.checks.check(..., on=StreamPair)`); drivers in the engine build them. Each
+    subclass is a dataclass whose Exchange fields (single or lists) are its exchanges and whose
+    other fields are what the driver knows (the page limit, the uploaded bytes...)."""
 
-    kind: str
-    exchanges: list[Exchange]
-    facts: dict[str, Any] = field(default_factory=dict)
-    operation_id: str | None = None
+    operation_id: str | None
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """Every exchange of the scenario, in field order."""
+        found: list[Exchange] = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, Exchange):
+                found.append(value)
+            elif isinstance(value, list) and all(isinstance(v, Exchange) for v in value):
+                found.extend(value)
+        return found
+
+
+@dataclass
+class StreamPair(Scenario):
+    """The same Messages request sent without and with `stream`."""
+
+    plain: Exchange
+    streamed: Exchange
+
+
+@dataclass
+class CompletionPair(Scenario):
+    """The same legacy /v1/complete request sent without and with `stream`."""
+
+    plain: Exchange
+    streamed: Exchange
+
+
+@dataclass
+class CountPair(Scenario):
+    """count_tokens of a request, beside the message created from it."""
+
+    counted: Exchange
+    created: Exchange
+
+
+@dataclass
+class PaginationWalk(Scenario):
+    """A list walked page by page with `after_id`, beside the whole list fetched at once."""
+
+    pages: list[Exchange]
+    limit: int
+    all_ids: list[str]
+    truncated: bool
+    """The walk or the whole list stopped before the end (too many pages or items)."""
+
+
+@dataclass
+class BatchLifecycle(Scenario):
+    """A batch created, polled until it ended, its results read and deleted; each step labelled
+    (`create`, `results_before_end`, `poll 2`, `results`, `delete`...)."""
+
+    steps: list[Exchange]
+    custom_ids: list[str]
+
+
+@dataclass
+class FileRoundTrip(Scenario):
+    """A file uploaded, its metadata and bytes read, deleted, then looked up again; each step labelled."""
+
+    steps: list[Exchange]
+    content: bytes
+
+
+@dataclass
+class ExpectedStop(Scenario):
+    """A Messages request built so the API stops for a known reason."""
+
+    exchange: Exchange
+    stop_reason: str
+    stop_sequence: str | None = None
+
+
+SCENARIO_TYPES: dict[str, type[Scenario]] = {
+    cls.__name__: cls
+    for cls in (StreamPair, CompletionPair, CountPair, PaginationWalk, BatchLifecycle, FileRoundTrip, ExpectedStop)
+}
+"""Every scenario type by name (how a recording names them)."""
 
 
 @dataclass(frozen=True)

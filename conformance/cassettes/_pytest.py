@@ -1,14 +1,13 @@
-"""The pytest side of cassettes (docs/cassettes.md), loaded by conformance.suite.plugin.
+"""The pytest side of recording (docs/cassettes.md), loaded by conformance.suite.plugin.
 
-pytest-recording records and replays each suite test; these hooks only configure it, check the
-cassettes before the run, and report what a replay did not find. Inert unless the run uses
-cassettes (--conformance-record, --conformance-replay, or a live profile).
+These hooks configure the recording and pytest-recording's HTTP cache, and report what the cache
+could not answer. Writing each test's recording is the suite plugin's (it owns the session).
+Inert unless the run records (--conformance-record, a --record-mode, or the real API).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,17 +16,18 @@ if TYPE_CHECKING:
     from conformance.cassettes._record import Recording
 
 RECORDING_KEY = pytest.StashKey["Recording"]()
+ORDER_KEY = pytest.StashKey[int]()
+"""A test's place in the collected suite (the same in every xdist worker): a replay's order."""
 _UNRECORDED = "conformance_unrecorded"
 
 
 def recording_of(config: pytest.Config) -> Recording | None:
-    """This run's use of cassettes, or None."""
+    """This run's recording, or None."""
     return config.stash.get(RECORDING_KEY, None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     from conformance.contract import ContractError
-    from conformance.engine._generation import without_local_constants
     from conformance.engine._options import recording_from_options
 
     try:
@@ -38,11 +38,6 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     recording.prepare(controller=not hasattr(config, "workerinput"))
     config.stash[RECORDING_KEY] = recording
-    stack = ExitStack()
-    stack.enter_context(without_local_constants())  # a replay must draw the recording's requests
-    config.add_cleanup(stack.close)
-    if recording.replay:
-        config.option.block_network = True  # pytest-recording's guard: a replay never reaches the network
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -56,12 +51,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     recording = recording_of(config)
     if recording is None:
         return
-    kwargs = recording.vcr_kwargs()
-    for item in items:
-        if "conformance_session" in getattr(item, "fixturenames", ()):
-            module = item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else "suite"
+    kwargs = recording.vcr_kwargs() if recording.http_cache else None
+    for order, item in enumerate(items):
+        item.stash[ORDER_KEY] = order
+        if kwargs is not None and "conformance_session" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.vcr(**kwargs))
-            item.add_marker(pytest.mark.default_cassette(str(recording.cassette_path(module, item.name))))
+            item.add_marker(pytest.mark.default_cassette(str(recording.cassette_path(module_of(item), item.name))))
+
+
+def module_of(item: pytest.Item) -> str:
+    """The folder a test's files go in: its module's short name."""
+    return item.module.__name__.rsplit(".", 1)[-1] if isinstance(item, pytest.Function) else "suite"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -79,23 +79,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     recording = recording_of(session.config)
     if recording is None:
         return
-    ran = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
-    if ran and recording.records and not hasattr(session.config, "workerinput"):
-        from conformance.cassettes._record import verdicts
-        from conformance.suite.plugin import run_record
-
-        record = run_record(session.config)
-        recording.write_fingerprint(verdicts(record, int(exitstatus)) if record is not None else None)
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # a pytest-xdist worker: the controller reports for all
         workeroutput[_UNRECORDED] = list(recording.unrecorded)
     elif recording.unrecorded:
-        session.exitstatus = pytest.ExitCode.USAGE_ERROR  # no verdict: the recording does not fit
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR  # no verdict: the HTTP cache does not fit
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """pytest-xdist controller: gather what the worker's replay found no recording for."""
+    """pytest-xdist controller: gather what the worker's HTTP cache found no recording for."""
     recording = recording_of(node.config)
     if recording is not None:
         recording.unrecorded.extend(getattr(node, "workeroutput", {}).get(_UNRECORDED, []))

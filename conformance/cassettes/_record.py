@@ -1,36 +1,30 @@
-"""Record a conformance run as VCR cassettes and replay it offline: pytest-recording and vcrpy,
-configured for this suite (docs/cassettes.md).
+"""Recording a conformance run (docs/cassettes.md).
 
-pytest-recording does the work: each suite test gets a `vcr` marker (this module's vcrpy
-settings) and a `default_cassette` marker (its file under `cassettes/<target>/`); its `vcr`
-fixture opens the cassette, `--record-mode` (none, once, new_episodes, all, rewrite) is its
-option and `--block-network` its network guard. vcrpy patches httpx (`Target.send`) and
-urllib3 (`requests`, which schemathesis sends with) at class level, so the session-scoped target
-is covered. Secrets are scrubbed in vcrpy's `before_record_request` / `before_record_response`
-hooks with `conformance._reproduce`'s definition of a secret; bodies are stored decoded (vcrpy's
-`decode_response`) so that a key in a compressed body is scrubbed too.
+Two things are written under `cassettes/<target>/`:
 
-Hand-written, because neither library offers it (each says why where it is defined):
-- a run fingerprint (`run.json`: contract hash, profile, options that change generation, seed,
-  tool versions), compared before the run: a recording of another run is refused up front, the
-  differences named, instead of failing request by request;
-- one `conformance` matcher comparing a key computed once per request. vcrpy runs every matcher
-  on every recorded interaction, twice per request, without a short cut: the stock `method`,
-  `path`, `query`, `headers`, `raw_body` took 0.49 s for one 104-interaction cassette, the key
-  0.03 s;
-- a gzip persister (`.yaml.gz`), since vcrpy writes plain text, which validates every cassette
-  up front (one line naming the file and the problem: vcrpy would raise inside a test, or treat
-  an unreadable cassette as empty);
-- what the recording run reads is what the replay will read, and generation ignores which of the
-  project's modules happen to be loaded (`_ResponseStub`, `conformance.engine._generation.without_local_constants`): without
-  both, the same seed drew different requests when replaying;
-- the count of requests a replay found no recording for, reported once, exit code 2.
+- **the recording** (`cassettes._journal`): what each suite test judged, one file per test, and
+  `run.json` (what the run was, what it concluded). `conformance run --replay` judges it again:
+  nothing is generated, nothing is sent.
+- **the HTTP cache** (`http/`, live targets only): pytest-recording and vcrpy cassettes, one per
+  test, so that a run recorded with `--record-mode new_episodes` or `once` does not pay twice for
+  a request it already sent. Requests to it are matched, so it only serves a run that generates
+  the same requests (same seed, contract and libraries); the recording does not need that.
+
+pytest-recording does the HTTP cache's work: each suite test gets a `vcr` marker (this module's
+vcrpy settings) and a `default_cassette` marker; its `vcr` fixture opens the cassette and
+`--record-mode` is its option. Secrets are scrubbed in vcrpy's `before_record_request` /
+`before_record_response` hooks with the recording's `Scrubber`; bodies are stored decoded
+(vcrpy's `decode_response`) so that a key in a compressed body is scrubbed too. Hand-written,
+because neither library offers it (each says why where it is defined): one `conformance` matcher
+comparing a key computed once per request (vcrpy runs every matcher on every recorded interaction,
+twice per request: the stock `method`, `path`, `query`, `headers`, `raw_body` took 0.49 s for one
+104-interaction cassette, the key 0.03 s); a gzip persister (`.yaml.gz`) that validates every
+cassette up front; the count of requests a run found no recording for, reported once (exit 2).
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import re
@@ -41,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -56,15 +50,26 @@ from vcr.serializers import yamlserializer
 from vcr.stubs import VCRHTTPResponse
 
 from conformance.__about__ import __version__
-from conformance._reproduce import scrub_headers, scrub_text
+from conformance.cassettes._journal import (
+    FINGERPRINT_FILE,
+    FORMAT,
+    VOLATILE_HEADERS,
+    RecordedTest,
+    Scrubber,
+    rebase,
+    target_name,
+    write_test,
+)
+from conformance.cassettes._journal import SUFFIX as RECORDING_SUFFIX
 from conformance.cassettes._read import CassetteError, _check_version, _read_bytes
 
 __all__ = [
     "FINGERPRINT_FILE",
+    "HTTP_FOLDER",
     "REFERENCE_BASE",
     "Recording",
-    "Scrubber",
     "load_cassette_document",
+    "run_header",
     "target_name",
     "verdicts",
 ]
@@ -74,66 +79,18 @@ REFERENCE_BASE = "http://127.0.0.1:8765"
 `conformance serve`'s address, so a reproducer printed during a replay runs against it."""
 SERIALIZER = "yaml.gz"
 SUFFIX = f".{SERIALIZER}"
-FINGERPRINT_FILE = "run.json"
+HTTP_FOLDER = "http"
+"""Where the HTTP cache (request-level vcrpy cassettes, live targets only) goes in a recording."""
 SESSION_CASSETTE = "session"
 """Traffic of the run as a whole (model discovery), kept apart from any one test's cassette so
 that replaying a subset of the tests still finds it."""
 MATCHER = "conformance"
 
-# Request headers that describe one send, not the request: neither recorded nor matched.
-VOLATILE_HEADERS = frozenset(
-    {"user-agent", "x-schemathesis-testcaseid", "host", "content-length", "accept-encoding", "connection"}
-)
 _BOUNDARY = re.compile(r"boundary=\"?([^\";,\s]+)")
 _FIXED_BOUNDARY = "conformance-boundary"
 
 
-@dataclass(frozen=True)
-class Scrubber:
-    """What never reaches a cassette: `conformance._reproduce`'s secrets (credential and identity
-    headers by name, `sk-ant-` keys anywhere) and this run's own key wherever a server echoes it,
-    whatever it looks like."""
-
-    secrets: tuple[str, ...] = ()
-
-    def text(self, text: str) -> str:
-        return scrub_text(text, self.secrets)
-
-    def body(self, body: bytes) -> bytes:
-        """`text` for a body of any bytes (non-UTF-8 bytes are kept as they are)."""
-        if b"sk-ant-" not in body and not any(s.encode() in body for s in self.secrets):
-            return body  # the common case: the bytes stay untouched, no decoding
-        return self.text(body.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
-
-    def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-        return {name: self.text(value) for name, value in scrub_headers(headers).items()}
-
-    def response(self, response: dict[str, Any]) -> dict[str, Any]:
-        """A vcrpy response (a copy) with its headers and body scrubbed."""
-        headers = {name: [self.headers([(name, str(value))])[name] for value in values]
-                   for name, values in (response.get("headers") or {}).items()}
-        body = dict(response.get("body") or {})
-        if isinstance(body.get("string"), bytes):
-            body["string"] = self.body(body["string"])
-        elif isinstance(body.get("string"), str):
-            body["string"] = self.text(body["string"])
-        return {**response, "headers": headers, "body": body}
-
-
-def target_name(base_url: str | None) -> str:
-    """The cassette folder of a target: `reference` for the embedded server, else host[-port]."""
-    if base_url is None:
-        return "reference"
-    netloc = urlsplit(base_url).netloc or base_url
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", netloc.rsplit("@", 1)[-1]).strip("-") or "target"
-
-
 # --- what is recorded, and how a request finds its recording ---------------------------------
-
-
-def _rebase(uri: str, base: str) -> str:
-    parts, fixed = urlsplit(uri), urlsplit(base)
-    return urlunsplit((fixed.scheme, fixed.netloc, parts.path, parts.query, parts.fragment))
 
 
 def _fix_boundary(request: VcrRequest) -> None:
@@ -167,7 +124,7 @@ def _request_filter(canonical_base: str | None, scrubber: Scrubber) -> Callable[
     def before_record_request(request: VcrRequest) -> VcrRequest:
         # vcrpy hands a copy, and calls this both when recording and before matching, so the
         # recording and the request looking for it are normalised alike.
-        uri = _rebase(request.uri, canonical_base) if canonical_base else request.uri
+        uri = rebase(request.uri, canonical_base)
         request.uri = scrubber.text(uri)
         kept = [(k, v) for k, v in request.headers.items() if k.lower() not in VOLATILE_HEADERS]
         request.headers = scrubber.headers(kept)
@@ -180,11 +137,23 @@ def _request_filter(canonical_base: str | None, scrubber: Scrubber) -> Callable[
     return before_record_request
 
 
+def _scrub_response(scrubber: Scrubber, response: dict[str, Any]) -> dict[str, Any]:
+    """A vcrpy response (a copy) with its headers and body scrubbed."""
+    headers = {name: [scrubber.headers([(name, str(value))])[name] for value in values]
+               for name, values in (response.get("headers") or {}).items()}
+    body = dict(response.get("body") or {})
+    if isinstance(body.get("string"), bytes):
+        body["string"] = scrubber.body(body["string"])
+    elif isinstance(body.get("string"), str):
+        body["string"] = scrubber.text(body["string"])
+    return {**response, "headers": headers, "body": body}
+
+
 def _presenter(scrubber: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def present(response: dict[str, Any]) -> dict[str, Any]:
         """A response as the cassette stores it: decoded (vcrpy's `decode_response`, so a key in
         a compressed body is scrubbed too), then scrubbed. Idempotent."""
-        return scrubber.response(decode_response(response))
+        return _scrub_response(scrubber, decode_response(response))
 
     return present
 
@@ -289,30 +258,28 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 @dataclass
 class Recording:
-    """How this run uses cassettes: where, in which record mode, against which fingerprint."""
+    """How this run is recorded: where, in which record mode, with what header (run.json)."""
 
     mode: str
-    """A pytest-recording record mode."""
+    """A pytest-recording record mode for the HTTP cache (never `none`: that is a replay)."""
     folder: Path
     """cassettes/<target>/"""
     canonical_base: str | None
     """The base URL recorded requests are rewritten to (the embedded server's), or None."""
-    fingerprint: dict[str, Any]
+    header: dict[str, Any]
+    """run.json's description of the run (`run_header`)."""
+    http_cache: bool = True
+    """Keep request-level cassettes (`http/`): for live targets, where a second request costs."""
     scrubber: Scrubber = field(default_factory=Scrubber)
     unrecorded: list[str] = field(default_factory=list)
-    """Requests a replay had no recording for: `METHOD path (cassette)`."""
-
-    @property
-    def replay(self) -> bool:
-        """Nothing can be recorded: the network stays off and the fingerprint must match."""
-        return self.mode == "none"
-
-    @property
-    def records(self) -> bool:
-        return self.mode != "none"
+    """Requests the HTTP cache could not answer in record mode once: `METHOD path (cassette)`."""
+    tests: int = 0
+    """Tests recorded by this process."""
 
     def cassettes(self) -> list[Path]:
-        return sorted(self.folder.rglob(f"*{SUFFIX}")) if self.folder.is_dir() else []
+        """The HTTP cache's cassettes."""
+        folder = self.folder / HTTP_FOLDER
+        return sorted(folder.rglob(f"*{SUFFIX}")) if folder.is_dir() else []
 
     def vcr_kwargs(self) -> dict[str, Any]:
         """Options of vcrpy's `use_cassette` (given to pytest-recording as `vcr` marker kwargs)."""
@@ -330,8 +297,9 @@ class Recording:
         }
 
     def _noting_filter(self) -> Callable[[Cassette, VcrRequest], VcrRequest | None]:
-        """`Cassette.filter_request`, counting what a replay has no recording for. vcrpy's stubs call
-        it only to decide to raise "no recording"; schemathesis's engine would swallow that error."""
+        """`Cassette.filter_request`, counting what the cache has no recording for when it may not
+        record. vcrpy's stubs call it only to decide to raise "no recording"; schemathesis's engine
+        would swallow that error."""
         unrecorded = self.unrecorded
 
         def filter_request(cassette: Cassette, request: VcrRequest) -> VcrRequest | None:
@@ -349,73 +317,66 @@ class Recording:
         vcr.register_matcher(MATCHER, _match)
 
     def cassette_path(self, module: str, test_name: str) -> Path:
+        """A test's HTTP cache cassette."""
         from pytest_recording.plugin import get_default_cassette_name
 
-        return self.folder / module / get_default_cassette_name(None, test_name)
+        return self.folder / HTTP_FOLDER / module / get_default_cassette_name(None, test_name)
+
+    def test_path(self, module: str, test_name: str) -> Path:
+        """A test's recording."""
+        from pytest_recording.plugin import get_default_cassette_name
+
+        return self.folder / module / f"{get_default_cassette_name(None, test_name)}{RECORDING_SUFFIX}"
+
+    def write_test(self, module: str, test: RecordedTest) -> None:
+        write_test(self.test_path(module, test.nodeid.rsplit("::", 1)[-1]), test, scrubber=self.scrubber,
+                   base=self.canonical_base)
+        self.tests += 1
 
     @contextmanager
-    def use_cassette(self, name: str = SESSION_CASSETTE) -> Iterator[Cassette]:
-        """A cassette opened with vcrpy directly, as pytest-recording opens a test's: the run-level
-        one (model discovery) by default."""
+    def use_cassette(self, name: str = SESSION_CASSETTE) -> Iterator[Cassette | None]:
+        """The run-level HTTP cache cassette (model discovery), opened with vcrpy directly as
+        pytest-recording opens a test's; nothing without an HTTP cache."""
+        if not self.http_cache:
+            yield None
+            return
         import vcr
 
         recorder = vcr.VCR(path_transformer=vcr.VCR.ensure_suffix(SUFFIX))
         self.configure_vcr(recorder)
         kwargs = self.vcr_kwargs()
         if kwargs["record_mode"] == "rewrite":  # pytest-recording's own mode: delete, then record
-            (self.folder / f"{name}{SUFFIX}").unlink(missing_ok=True)
             kwargs["record_mode"] = "new_episodes"
-        with recorder.use_cassette(str(self.folder / name), **kwargs) as cassette:
+        with recorder.use_cassette(str(self.folder / HTTP_FOLDER / name), **kwargs) as cassette:
             yield cassette
 
     # -- before the run -----------------------------------------------------------------------
 
     def prepare(self, *, controller: bool = True) -> None:
-        """Check (or clear) the cassettes before anything runs; raise pytest.UsageError if unfit."""
+        """Clear (rewrite) or check the HTTP cache before anything runs; pytest.UsageError if unfit."""
         if self.mode == "rewrite":
             if controller:
                 self.clear()
             return
-        existing = self.cassettes()
-        if self.replay and not existing:
-            raise pytest.UsageError(f"no recording in {self.folder} to replay: record one with `conformance run --record`")
-        for path in existing:
+        for path in self.cassettes():
             GzipPersister.remember(path, _checked(path))
-        if self.replay or (self.mode == "once" and existing):
-            self._check_fingerprint()
 
     def clear(self) -> None:
-        for path in self.cassettes():
+        """A fresh recording: the previous one goes, HTTP cache included."""
+        for path in [*self.cassettes(), *self.folder.glob(f"*/*{RECORDING_SUFFIX}")]:
             path.unlink()
         (self.folder / FINGERPRINT_FILE).unlink(missing_ok=True)
         for folder in sorted((p for p in self.folder.rglob("*") if p.is_dir()), reverse=True):
             if not any(folder.iterdir()):
                 folder.rmdir()
 
-    def _check_fingerprint(self) -> None:
-        path = self.folder / FINGERPRINT_FILE
-        try:
-            recorded = json.loads(path.read_text(encoding="utf-8"))["fingerprint"]
-        except FileNotFoundError:
-            raise pytest.UsageError(f"{path}: no such file; the cassettes cannot be matched to this run "
-                                    "(re-record with `conformance run --record`)") from None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise pytest.UsageError(f"{path}: not a run fingerprint: {exc}") from None
-        differences = list(_differences(recorded, self.fingerprint))
-        if differences:
-            raise pytest.UsageError(
-                f"cassette does not match this run: {'; '.join(differences)} ({path}; re-record with "
-                "`conformance run --record`, or run with the recorded options)"
-            )
-
     # -- after the run ------------------------------------------------------------------------
 
-    def write_fingerprint(self, verdicts: dict[str, Any] | None = None) -> None:
-        """run.json: the fingerprint, the cassettes, and what the recorded run concluded (a replay
-        must conclude the same: tests/cassettes compares them)."""
+    def write_header(self, verdicts: dict[str, Any] | None = None) -> None:
+        """run.json: what the run was (`run_header`) and what it concluded (a replay with the same
+        checks concludes the same: tests/cassettes compares them)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        document = {"fingerprint": self.fingerprint, "verdicts": verdicts,
-                    "cassettes": [str(p.relative_to(self.folder)) for p in self.cassettes()]}
+        document = {**self.header, "verdicts": verdicts}
         (self.folder / FINGERPRINT_FILE).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
 
     def unrecorded_reason(self, error: BaseException) -> str | None:
@@ -425,7 +386,7 @@ class Recording:
             return None
         request = found.failed_request
         return (f"no recording for {request.method} {urlsplit(self.scrubber.text(request.uri)).path} in "
-                f"{Path(found.cassette._path).name} (record mode {self.mode}): this run does not match the recording")
+                f"{Path(found.cassette._path).name} (record mode {self.mode}): this run does not match the HTTP cache")
 
     def unrecorded_summary(self) -> str | None:
         if not self.unrecorded:
@@ -433,8 +394,9 @@ class Recording:
         by_cassette = Counter(line.rsplit(" (", 1)[-1].rstrip(")") for line in self.unrecorded)
         where = ", ".join(f"{name} {count}" for name, count in by_cassette.most_common(3))
         more = f" and {len(by_cassette) - 3} more cassettes" if len(by_cassette) > 3 else ""
-        return (f"cassette does not match this run: {len(self.unrecorded)} requests unrecorded ({where}{more}; "
-                f"first: {self.unrecorded[0]}); re-record with `conformance run --record`")
+        return (f"the HTTP cache does not match this run: {len(self.unrecorded)} requests unrecorded ({where}{more}; "
+                f"first: {self.unrecorded[0]}); record them with `--record-mode new_episodes`, or replay the "
+                "recording with `conformance run --replay`")
 
 
 def verdicts(record: Any, exit_code: int) -> dict[str, Any]:
@@ -466,36 +428,23 @@ def _unrecorded_errors(error: BaseException | None) -> Iterator[CannotOverwriteE
         stack += [current.__cause__, current.__context__, *getattr(current, "exceptions", ())]
 
 
-def _differences(recorded: Any, current: Any, prefix: str = "") -> Iterator[str]:
-    if isinstance(recorded, dict) and isinstance(current, dict):
-        for key in sorted(set(recorded) | set(current)):
-            yield from _differences(recorded.get(key), current.get(key), f"{prefix}{key}.")
-    elif recorded != current:
-        yield f"{prefix.rstrip('.')} is {_short(current)} here but {_short(recorded)} in the recording"
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def run_fingerprint(
-    *, contract_document: Any, profile: Any, seed: int, include: Iterable[str], exclude: Iterable[str],
-    anthropic_version: str, betas: Iterable[str], target: str, budget_tokens: int | None,
+def run_header(
+    *, contract: Any, profile: Any, seed: int, include: Iterable[str], exclude: Iterable[str],
+    anthropic_version: str, betas: Iterable[str], target: str, base_url: str, budget_tokens: int | None,
 ) -> dict[str, Any]:
-    """What decides which requests a run sends: same fingerprint, same requests."""
-    contract = json.dumps(contract_document, sort_keys=True, default=str).encode()
+    """What run.json says of the run. A replay is refused only on `format` and on what decides the
+    meaning of the recorded requests: the contract's request side per operation and the profile
+    that generated them (`cassettes._replay`). `generation` and `versions` are for people."""
     return json.loads(json.dumps({
+        "format": FORMAT,
         "target": target,
-        "contract": hashlib.sha256(contract).hexdigest()[:16],
+        "base_url": base_url,
         "profile": asdict(profile),
-        "seed": seed,
-        "include": sorted(include),
-        "exclude": sorted(exclude),
-        "anthropic_version": anthropic_version,
-        "betas": list(betas),
-        "budget_tokens": budget_tokens,
-        # Generation is theirs: a new version may draw different requests from the same seed.
+        "contract": {"version": contract.version,
+                     "requests": {op.operation_id: contract.request_fingerprint(op.operation_id)
+                                  for op in contract.operations}},
+        "generation": {"seed": seed, "include": sorted(include), "exclude": sorted(exclude),
+                       "anthropic_version": anthropic_version, "betas": list(betas), "budget_tokens": budget_tokens},
         "versions": {"conformance": __version__, "schemathesis": version("schemathesis"),
                      "hypothesis": version("hypothesis")},
     }, default=list))

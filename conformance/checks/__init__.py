@@ -3,8 +3,8 @@
     from conformance.checks import run_checks
     findings = run_checks(exchange, CheckContext(contract=load_contract()))
 
-Single-exchange checks take `(exchange, ctx)`; scenario checks take `(scenario, ctx)` for what only
-several exchanges show (a stream and its non-stream twin, a pagination walk, a batch's life).
+A check takes `(exchange, ctx)`, or `(scenario, ctx)` for a typed scenario (`on=StreamPair`...) when
+only several exchanges show it (a stream and its non-stream twin, a pagination walk, a batch's life).
 Importing this package registers the built-in checks.
 """
 
@@ -13,13 +13,9 @@ from conformance.checks._registry import (
     CheckFunc,
     CheckInfo,
     Failure,
-    ScenarioCheckInfo,
     check,
     registered_checks,
-    registered_scenario_checks,
     run_checks,
-    run_scenario_checks,
-    scenario_check,
 )
 
 # Imported for their side effect: each module registers its checks.
@@ -30,11 +26,7 @@ __all__ = [
     "CheckFunc",
     "CheckInfo",
     "Failure",
-    "ScenarioCheckInfo",
     "check",
     "registered_checks",
-    "registered_scenario_checks",
     "run_checks",
-    "run_scenario_checks",
-    "scenario_check",
 ]

@@ -9,8 +9,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance._accumulate import accumulate
-from conformance._exchange import Exchange, Scenario
-from conformance.checks._registry import CheckContext, Failure, scenario_check
+from conformance._exchange import (
+    BatchLifecycle,
+    CompletionPair,
+    CountPair,
+    Exchange,
+    ExpectedStop,
+    FileRoundTrip,
+    PaginationWalk,
+    StreamPair,
+)
+from conformance.checks._registry import CheckContext, Failure, check
 
 _USAGE_KEYS = ("input_tokens", "output_tokens")
 
@@ -19,9 +28,9 @@ def _json(exchange: Exchange) -> Any:
     return exchange.response.json()
 
 
-def _stream_pair(scenario: Scenario) -> tuple[dict[str, Any], Exchange] | None:
+def _stream_pair(scenario: StreamPair | CompletionPair) -> tuple[dict[str, Any], Exchange] | None:
     """The non-streaming body and the streamed exchange, when both answered 200 as they should."""
-    plain, streamed = scenario.exchanges
+    plain, streamed = scenario.plain, scenario.streamed
     if plain.response.status != 200 or streamed.response.status != 200 or not streamed.response.is_stream:
         return None
     body = _json(plain)
@@ -40,8 +49,8 @@ def _comparable(message: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@scenario_check("equivalence.stream_matches", kind="stream_pair", group="equivalence")
-def stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
+@check("equivalence.stream_matches", group="equivalence", on=StreamPair)
+def stream_matches(scenario: StreamPair, ctx: CheckContext) -> Iterator[Failure]:
     """Accumulating the stream gives the non-streaming Message for the same deterministic request:
     same blocks, tool inputs, stop_reason, stop_sequence and usage (catalogue J1, F4, D1)."""
     pair = _stream_pair(scenario)
@@ -63,8 +72,8 @@ def stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
                           f"{json.dumps(right[key])[:200]}", location=key)
 
 
-@scenario_check("equivalence.completion_stream_matches", kind="completion_pair", group="equivalence")
-def completion_stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
+@check("equivalence.completion_stream_matches", group="equivalence", on=CompletionPair)
+def completion_stream_matches(scenario: CompletionPair, ctx: CheckContext) -> Iterator[Failure]:
     """The legacy /v1/complete stream's incremental `completion` texts join to the non-streaming
     completion, with the same stop_reason (deterministic targets; stop_reason only otherwise)."""
     pair = _stream_pair(scenario)
@@ -82,11 +91,11 @@ def completion_stream_matches(scenario: Scenario, ctx: CheckContext) -> Iterator
                       location="completion")
 
 
-@scenario_check("tokens.count_matches_usage", kind="count_pair", group="tokens")
-def count_matches_usage(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
+@check("tokens.count_matches_usage", group="tokens", on=CountPair)
+def count_matches_usage(scenario: CountPair, ctx: CheckContext) -> Iterator[Failure]:
     """count_tokens(request).input_tokens ≈ messages(request).usage.input_tokens, within the
     profile's tolerance (catalogue F3)."""
-    counted, created = scenario.exchanges
+    counted, created = scenario.counted, scenario.created
     if counted.response.status != 200 or created.response.status != 200:
         return
     count = (_json(counted) or {}).get("input_tokens")
@@ -100,14 +109,13 @@ def count_matches_usage(scenario: Scenario, ctx: CheckContext) -> Iterator[Failu
                       f"(tolerance {tolerance:.0%})")
 
 
-@scenario_check("pagination.walk", kind="pagination", group="pagination")
-def pagination_walk(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
+@check("pagination.walk", group="pagination", on=PaginationWalk)
+def pagination_walk(scenario: PaginationWalk, ctx: CheckContext) -> Iterator[Failure]:
     """Walking a list page by page: `limit` honoured, `has_more` and first/last ids consistent, the
     cursor visits every item exactly once and in the same order as one big page (catalogue G2)."""
-    limit = scenario.facts.get("limit")
-    full = scenario.facts.get("all_ids")
+    limit, full = scenario.limit, scenario.all_ids
     seen: list[str] = []
-    pages = [e for e in scenario.exchanges if e.response.status == 200]
+    pages = [e for e in scenario.pages if e.response.status == 200]
     for number, page in enumerate(pages):
         body = _json(page) or {}
         ids = [item.get("id") for item in body.get("data") or [] if isinstance(item, dict)]
@@ -118,14 +126,14 @@ def pagination_walk(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
             yield Failure(f"first_id/last_id {body.get('first_id')}/{body.get('last_id')} do not name the "
                           f"page's first and last items {ids[0]}/{ids[-1]}", location=where)
         is_last = number == len(pages) - 1
-        if "has_more" in body and bool(body.get("has_more")) == is_last and not (is_last and scenario.facts.get("truncated")):
+        if "has_more" in body and bool(body.get("has_more")) == is_last and not (is_last and scenario.truncated):
             yield Failure(f"has_more is {body.get('has_more')} on the {'last' if is_last else 'non-last'} page",
                           location=where)
         repeated = [i for i in ids if i in seen]
         if repeated:
             yield Failure(f"items repeated across pages: {repeated[:3]}", location=where)
         seen.extend(ids)
-    if isinstance(full, list) and not scenario.facts.get("truncated") and seen != full:
+    if not scenario.truncated and seen != full:
         missing = [i for i in full if i not in seen]
         yield Failure(f"the walk saw {len(seen)} items, the full list has {len(full)}"
                       + (f"; missing {missing[:3]}" if missing else "; order differs"))
@@ -134,14 +142,14 @@ def pagination_walk(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
 _STATUS_ORDER = {"in_progress": 0, "canceling": 1, "ended": 2}
 
 
-@scenario_check("batches.lifecycle", kind="batch_lifecycle", group="batches")
-def batch_lifecycle(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
+@check("batches.lifecycle", group="batches", on=BatchLifecycle)
+def batch_lifecycle(scenario: BatchLifecycle, ctx: CheckContext) -> Iterator[Failure]:
     """A batch's life: counts sum to the number of requests at every poll, status only moves
     forward, ended_at and results_url appear exactly when it has ended, results come only once it
     has ended with one line per custom_id, and delete works only once ended (catalogue G3)."""
-    expected = scenario.facts.get("custom_ids") or []
+    expected = scenario.custom_ids
     last_rank = -1
-    for exchange in scenario.exchanges:
+    for exchange in scenario.steps:
         step = exchange.label
         body = _json(exchange) if exchange.response.content_type == "application/json" else None
         if step.startswith("results"):
@@ -189,12 +197,12 @@ def _batch_results(exchange: Exchange, expected: list[str], step: str) -> Iterat
                       location=step)
 
 
-@scenario_check("files.round_trip", kind="file_round_trip", group="files")
-def file_round_trip(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
+@check("files.round_trip", group="files", on=FileRoundTrip)
+def file_round_trip(scenario: FileRoundTrip, ctx: CheckContext) -> Iterator[Failure]:
     """Upload → metadata → content → delete → metadata: sizes and bytes match, and the deleted
     file is 404 not_found_error."""
-    uploaded: bytes = scenario.facts.get("bytes", b"")
-    by_step = {e.label: e for e in scenario.exchanges}
+    uploaded = scenario.content
+    by_step = {e.label: e for e in scenario.steps}
     upload, meta = by_step.get("upload"), by_step.get("metadata")
     if upload is None or upload.response.status != 200:
         return
@@ -211,19 +219,19 @@ def file_round_trip(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
         yield Failure(f"a deleted file answered {after.response.status}, expected 404", location="after_delete")
 
 
-@scenario_check("meaning.stop_reason_expected", kind="expected_stop", group="meaning")
-def stop_reason_expected(scenario: Scenario, ctx: CheckContext) -> Iterator[Failure]:
+@check("meaning.stop_reason_expected", group="meaning", on=ExpectedStop)
+def stop_reason_expected(scenario: ExpectedStop, ctx: CheckContext) -> Iterator[Failure]:
     """A request built to stop for a known reason stops for it: max_tokens=2 on a long answer →
     `max_tokens`; a stop sequence the reply must contain → `stop_sequence`, echoed (catalogue E1,
     E2). A live model may not comply: a warning on non-deterministic profiles."""
-    (exchange,) = scenario.exchanges
+    exchange = scenario.exchange
     if exchange.response.status != 200:
         return
     message = accumulate(exchange.response.frames) if exchange.response.is_stream else _json(exchange) or {}
     severity = None if ctx.options.get("deterministic", True) else "warning"
-    wanted = scenario.facts.get("stop_reason")
+    wanted = scenario.stop_reason
     if message.get("stop_reason") != wanted:
         yield Failure(f"stop_reason is {message.get('stop_reason')!r}, expected {wanted!r}", severity=severity)
-    elif "stop_sequence" in scenario.facts and message.get("stop_sequence") != scenario.facts["stop_sequence"]:
-        yield Failure(f"stop_sequence is {message.get('stop_sequence')!r}, expected {scenario.facts['stop_sequence']!r}",
+    elif scenario.stop_sequence is not None and message.get("stop_sequence") != scenario.stop_sequence:
+        yield Failure(f"stop_sequence is {message.get('stop_sequence')!r}, expected {scenario.stop_sequence!r}",
                       severity=severity)

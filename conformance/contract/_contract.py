@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -268,6 +270,26 @@ class Contract:
         except KeyError:
             raise ContractError(f"the contract has no operation {operation_id!r}") from None
 
+    def request_fingerprint(self, operation_id: str) -> str:
+        """A hash of everything that decides whether a request to the operation is valid: its
+        parameters (path-item level too), its request body, and every schema they reach. Two
+        contracts with the same fingerprint judge the same requests alike, whatever their
+        responses say (a recording stays replayable across response-side changes)."""
+        operation = self.operation(operation_id)
+        path_item = (self.document.get("paths") or {}).get(f"{operation.path}{'?' + operation.query if operation.query else ''}") or {}
+        request_side = {"parameters": [path_item.get("parameters"), operation.definition.get("parameters")],
+                        "requestBody": operation.definition.get("requestBody"),
+                        "security": operation.definition.get("security", self.document.get("security"))}
+        reached: dict[str, Any] = {}
+        pending = [request_side]
+        while pending:
+            for ref in _refs(pending.pop()):
+                if ref not in reached and ref.startswith("#/"):
+                    reached[ref] = self.view("strict").resolve(ref)
+                    pending.append(reached[ref])
+        text = json.dumps([request_side, sorted(reached.items())], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def match(self, method: str, path: str, query: str = "") -> Operation | None:
         """The operation a request goes to. Query strings never change the operation, except in
         documents that key paths with a literal query (`/v1/messages?beta=true`), where the
@@ -404,6 +426,20 @@ class Contract:
 
 
 _CACHE: dict[tuple[Path, float], Contract] = {}
+
+
+def _refs(node: Any) -> Iterator[str]:
+    """Every `$ref` under a node."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                yield ref
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
 
 
 def load_contract(path: str | Path | None = None) -> Contract:

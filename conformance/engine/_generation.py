@@ -11,7 +11,6 @@ tolerant view and the SSE state machine they lack.
 from __future__ import annotations
 
 import copy
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,22 +21,12 @@ from schemathesis import GenerationMode
 from schemathesis.engine import events, from_schema
 
 from conformance._exchange import Exchange, Request, Response
+from conformance.engine._negative import mutation_expectation
 from conformance.engine._session import Session
 from conformance.engine._target import TargetUnreachable
 
 MAX_STREAM_EVENTS = 100_000  # schemathesis stops reading a stream after 20 events by default
 _CLAMPED = ("max_tokens", "max_tokens_to_sample")
-# Where an invalid value makes the API answer 4xx. Query parameters are not there: servers may
-# ignore unknown or odd ones (a classic source of false alarms in negative testing), nor are extra
-# headers or a bad `Authorization` sent next to a valid `x-api-key` (either scheme suffices).
-_REJECTED_LOCATIONS = {"body", "path"}
-_REJECTED_HEADERS = {"anthropic-version", "anthropic-beta", "x-api-key"}
-# Operations that validate their items later: a batch with invalid `params` is created and the
-# item ends `errored` in the results (the batch lifecycle scenario checks that).
-_ITEM_LEVEL_VALIDATION = {"createMessageBatch"}
-_VIOLATION = re.compile(r"^(?:(?P<location>\w+): )?violates `(?P<keyword>\w+)`(?: at /properties/(?P<at>[^/\s]+))?"
-                        r"(?: \(was (?P<was>[^)]+)\))?")
-
 # The session whose run is under way. Schemathesis calls checks without a context of ours, so the
 # running session is kept here (one run at a time per process; xdist workers are processes).
 _active: Session | None = None
@@ -138,27 +127,20 @@ def _exchange(case: schemathesis.Case, response: Any, operation_id: str) -> Exch
     prepared = response.request
     body = prepared.body if isinstance(prepared.body, bytes) else (prepared.body or "").encode() or None
     negative = case.meta is not None and case.meta.generation.mode == GenerationMode.NEGATIVE
+    mutation = _mutation(case) if negative else None
     return Exchange(
         Request(prepared.method or case.method, prepared.url or "", dict(prepared.headers), body),
         Response(response.status_code, {k: ", ".join(v) for k, v in response.headers.items()}, response.content),
         operation_id=operation_id,
         label=f"{operation_id} ({'invalid' if negative else 'valid'} case)",
-        expectation=_expectation(case, operation_id) if negative else "valid",
+        expectation=mutation_expectation(mutation, operation_id) if mutation is not None else "valid",
+        mutation=mutation,
     )
 
 
-def _expectation(case: schemathesis.Case, operation_id: str) -> str:
-    """`invalid` when the mutation is one the API rejects, else `tolerated` (never a 5xx either way)."""
-    data = case.meta.phase.data
-    default_location = str(getattr(getattr(data, "parameter_location", None), "value", "") or "")
-    for line in (getattr(data, "description", None) or "").splitlines():
-        match = _VIOLATION.match(line.strip().removeprefix("- "))
-        if match is None:
-            continue
-        location = match["location"] or default_location
-        name = (match["at"] or match["was"] or getattr(data, "parameter", None) or "").lower()
-        if location == "body" and operation_id in _ITEM_LEVEL_VALIDATION:
-            continue
-        if location in _REJECTED_LOCATIONS or (location == "header" and name in _REJECTED_HEADERS):
-            return "invalid"
-    return "tolerated"
+def _mutation(case: schemathesis.Case) -> dict[str, str]:
+    """What schemathesis changed to make the case invalid, as `mutation_expectation` reads it."""
+    data = case.meta.phase.data if case.meta is not None else None
+    location = getattr(getattr(data, "parameter_location", None), "value", None)
+    return {"description": str(getattr(data, "description", None) or ""), "location": str(location or ""),
+            "parameter": str(getattr(data, "parameter", None) or "")}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from conformance.engine._profile import Profile, load_profile
 from conformance.engine._session import Budget, Session
 from conformance.engine._target import DEFAULT_VERSION, Target, embedded_server
 
-if TYPE_CHECKING:  # imported when used: vcrpy is only needed by runs that use cassettes
+if TYPE_CHECKING:  # imported when used: vcrpy is only needed by runs that record
     from conformance.cassettes._record import Recording
 
 
@@ -38,9 +39,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--conformance-budget-tokens", type=int, default=None, help="stop after this many tokens")
     group.addoption("--conformance-timeout", type=float, default=60.0, help="seconds per network wait")
     group.addoption("--conformance-record", action="store_true", default=False,
-                    help="record the run into cassettes (record mode: --record-mode, default rewrite)")
+                    help="record the run into <cassette-dir>/<target>/ (HTTP cache mode: --record-mode, default rewrite)")
     group.addoption("--conformance-replay", action="store_true", default=False,
-                    help="replay recorded cassettes with the network off (record mode none)")
+                    help="not under pytest: `conformance run --replay` judges a recording")
     group.addoption("--conformance-cassette-dir", default="cassettes",
                     help="cassettes folder; each target records into <folder>/<target>/ (default: cassettes)")
 
@@ -53,20 +54,9 @@ def session_from_options(config: pytest.Config) -> Iterator[Session]:
     budget_limit = option("--conformance-budget-tokens") or profile.budget_tokens
     # The run's API version judges it: the header it sends, and what that version has without a beta.
     contract = load_contract(option("--conformance-spec")).for_version(option("--conformance-version"))
-    from conformance.cassettes._pytest import (
-        recording_of,  # a plugin module: pytest imports it first
-    )
-
-    recording = recording_of(config)
     with ExitStack() as stack:
         embedded = base_url is None
-        if embedded and recording is not None and recording.replay:
-            from conformance.cassettes._record import (
-                REFERENCE_BASE,  # vcrpy: imported only when used
-            )
-
-            base_url = REFERENCE_BASE  # a replay answers from cassettes: no server to start
-        elif embedded:
+        if embedded:
             base_url = stack.enter_context(embedded_server(seed=option("--conformance-seed")))
         api_key = _api_key(config) or ("test-key" if embedded else None)
         target = Target(
@@ -99,33 +89,28 @@ def profile_from_options(config: pytest.Config) -> Profile:
 
 
 def recording_from_options(config: pytest.Config) -> Recording | None:
-    """How the run uses cassettes, or None when it does not: --conformance-record / -replay, with
-    pytest-recording's --record-mode; without either, live (paid) profiles record if missing."""
+    """How the run is recorded, or None: --conformance-record, or pytest-recording's --record-mode,
+    records; so does a run against the real API (where a second request costs money), unless
+    pytest-recording's --disable-recording says not to. A replay is not a pytest run."""
     option = config.getoption
     record, replay = option("--conformance-record"), option("--conformance-replay")
     explicit = option("--record-mode", None)
-    if record and replay:
-        raise pytest.UsageError("--conformance-record and --conformance-replay exclude each other")
-    if replay and explicit not in (None, "none"):
-        raise pytest.UsageError(f"--conformance-replay replays (record mode none), not --record-mode {explicit}")
-    if replay:
-        mode = "none"
-    elif record:
+    if replay or explicit == "none":
+        raise pytest.UsageError("a replay judges the recording without running the suite: "
+                                "use `conformance run --replay` (docs/cassettes.md)")
+    base_url = option("--conformance-base-url")
+    if record:
         mode = explicit or "rewrite"
-    elif option("--disable-recording", False) or not _names_live_profile(config):
+    elif explicit is not None:
+        mode = explicit
+    elif option("--disable-recording", False) or not is_paid_api(base_url):
         return None
     else:
-        mode = explicit or "new_episodes"  # record if missing: a paid request is never sent twice
+        mode = "new_episodes"  # record if missing: a paid request is never sent twice
     from conformance._reproduce import literal_secrets
-    from conformance.cassettes._record import (
-        REFERENCE_BASE,
-        Recording,
-        Scrubber,
-        run_fingerprint,
-        target_name,
-    )
+    from conformance.cassettes._journal import Scrubber
+    from conformance.cassettes._record import REFERENCE_BASE, Recording, run_header, target_name
 
-    base_url = option("--conformance-base-url")
     profile = profile_from_options(config)
     folder = Path(option("--conformance-cassette-dir"))
     if not folder.is_absolute():
@@ -135,8 +120,8 @@ def recording_from_options(config: pytest.Config) -> Recording | None:
         mode=mode,
         folder=folder / target,
         canonical_base=REFERENCE_BASE if base_url is None else None,
-        fingerprint=run_fingerprint(
-            contract_document=load_contract(option("--conformance-spec")).document,
+        header=run_header(
+            contract=load_contract(option("--conformance-spec")),
             profile=profile,
             seed=option("--conformance-seed"),
             include=option("--conformance-include"),
@@ -144,24 +129,24 @@ def recording_from_options(config: pytest.Config) -> Recording | None:
             anthropic_version=option("--conformance-version"),
             betas=option("--conformance-beta"),
             target=target,
+            base_url=base_url or REFERENCE_BASE,
             budget_tokens=option("--conformance-budget-tokens") or profile.budget_tokens,
         ),
+        http_cache=base_url is not None,  # the embedded server is free: no request is worth caching
         # The run's own key, scrubbed wherever it shows up; the embedded server's placeholder
         # key is too short to be one.
         scrubber=Scrubber(literal_secrets(_api_key(config))),
     )
 
 
+def is_paid_api(base_url: str | None) -> bool:
+    """The real API: where a run records by default, so that a request is never paid for twice."""
+    host = (urlsplit(base_url).hostname or "") if base_url else ""
+    return host == "anthropic.com" or host.endswith(".anthropic.com")
+
+
 def _api_key(config: pytest.Config) -> str | None:
     return config.getoption("--conformance-api-key") or os.environ.get("ANTHROPIC_API_KEY")
-
-
-def _names_live_profile(config: pytest.Config) -> bool:
-    # Without a base URL or a profile the run is the embedded server's: free, never live, and
-    # the profile need not be loaded (this runs in every pytest session that loads the plugin).
-    if config.getoption("--conformance-base-url") is None and config.getoption("--conformance-profile") is None:
-        return False
-    return profile_from_options(config).live
 
 
 def _with(profile, **changes):  # type: ignore[no-untyped-def]

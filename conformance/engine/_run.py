@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -34,9 +35,9 @@ class RunOptions:
     record: bool = False
     """Record the run into cassettes (docs/cassettes.md)."""
     replay: bool = False
-    """Replay recorded cassettes, network off."""
+    """Judge a recording again with the current checks: nothing generated, nothing sent."""
     record_mode: str | None = None
-    """pytest-recording's record mode (none, once, new_episodes, all, rewrite)."""
+    """pytest-recording's record mode for the HTTP cache (once, new_episodes, all, rewrite)."""
     cassette_dir: str | None = None
     report_dir: str | None = None
     """Write junit.xml, results.json, summary.md and report.html here (docs/reports.md); None: no files."""
@@ -57,7 +58,6 @@ class RunOptions:
         argv += [arg for name in self.include for arg in ("--conformance-include", name)]
         argv += [arg for name in self.exclude for arg in ("--conformance-exclude", name)]
         argv += ["--conformance-record"] if self.record else []
-        argv += ["--conformance-replay"] if self.replay else []
         argv += ["--record-mode", self.record_mode] if self.record_mode else []
         argv += ["--conformance-cassette-dir", self.cassette_dir] if self.cassette_dir else []
         if self.workers > 1:
@@ -91,11 +91,20 @@ class _Summary:
         self.out = out
         self.record: RunRecord | None = None
 
+        self.recording: dict[str, Any] | None = None
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from conformance.cassettes._pytest import recording_of
         from conformance.suite.plugin import run_record
 
         self.record = run_record(session.config)
+        recording = recording_of(session.config)
+        if recording is not None:
+            tests = len(list(recording.folder.glob("*/*.json.gz")))
+            folder = recording.folder
+            shown = folder.relative_to(Path.cwd()) if folder.is_relative_to(Path.cwd()) else folder
+            self.recording = {"mode": "record", "folder": str(shown), "tests": tests}
 
 
 @dataclass
@@ -127,6 +136,10 @@ _EXIT_CODES = {
 
 def execute(options: RunOptions, out: TextIO | None = None) -> RunResult:
     """Run the suite and return what it found (the programmatic form of `conformance run`)."""
+    if options.replay:
+        from conformance.cassettes import replay_run
+
+        return replay_run(options, out)  # type: ignore[no-any-return]
     problem = preflight(options)
     if problem is not None:
         return RunResult(EXIT_UNREACHABLE, None, problem)
@@ -140,6 +153,7 @@ def execute(options: RunOptions, out: TextIO | None = None) -> RunResult:
     with reporter.pytest_output():
         code = pytest.main(options.pytest_argv(), plugins=[summary, *reporter.plugins])
     result = RunResult(_EXIT_CODES.get(code, int(code)), summary.record)
+    reporter.recording = summary.recording
     if summary.record is not None and not summary.record.findings and result.exit_code == EXIT_DEPARTURES:
         result.problem = "the suite failed without a finding (see pytest's output)"
     reporter.finish(result, int(code))

@@ -9,7 +9,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from conformance._exchange import Exchange, Scenario
+from conformance._exchange import (
+    BatchLifecycle,
+    CompletionPair,
+    CountPair,
+    Exchange,
+    FileRoundTrip,
+    PaginationWalk,
+    StreamPair,
+)
 from conformance.engine._target import Target
 
 MAX_PAGES = 50
@@ -25,16 +33,16 @@ def expect_ok(*exchanges: Exchange) -> None:
         exchange.expected_status = 200
 
 
-def stream_pair(target: Target, request: dict[str, Any]) -> Scenario:
+def stream_pair(target: Target, request: dict[str, Any]) -> StreamPair:
     plain = target.send("POST", "/v1/messages", json={**request, "stream": False}, operation_id="createMessage",
                         label="non-streaming")
     streamed = target.send("POST", "/v1/messages", json={**request, "stream": True}, operation_id="createMessage",
                            label="streaming")
     expect_ok(plain, streamed)
-    return Scenario("stream_pair", [plain, streamed], operation_id="createMessage")
+    return StreamPair(operation_id="createMessage", plain=plain, streamed=streamed)
 
 
-def completion_pair(target: Target, model: str, max_tokens: int) -> Scenario:
+def completion_pair(target: Target, model: str, max_tokens: int) -> CompletionPair:
     """The legacy /v1/complete, streamed and not, with a prompt in the required Human/Assistant form."""
     body = {"model": model, "max_tokens_to_sample": max_tokens,
             "prompt": "\n\nHuman: Repeat after me, exactly: alpha bravo charlie\n\nAssistant:"}
@@ -42,27 +50,27 @@ def completion_pair(target: Target, model: str, max_tokens: int) -> Scenario:
     streamed = target.send("POST", "/v1/complete", json={**body, "stream": True}, operation_id="createCompletion",
                            label="streaming")
     expect_ok(plain, streamed)
-    return Scenario("completion_pair", [plain, streamed], operation_id="createCompletion")
+    return CompletionPair(operation_id="createCompletion", plain=plain, streamed=streamed)
 
 
 _NOT_COUNTED = ("max_tokens", "stream", "stop_sequences", "temperature", "top_p", "top_k", "metadata", "service_tier")
 
 
-def count_pair(target: Target, request: dict[str, Any]) -> Scenario:
+def count_pair(target: Target, request: dict[str, Any]) -> CountPair:
     counted_body = {k: v for k, v in request.items() if k not in _NOT_COUNTED}
     counted = target.send("POST", "/v1/messages/count_tokens", json=counted_body, operation_id="countMessageTokens",
                           label="count_tokens")
     created = target.send("POST", "/v1/messages", json={**request, "stream": False}, operation_id="createMessage",
                           label="create")
     expect_ok(counted, created)
-    return Scenario("count_pair", [counted, created], operation_id="countMessageTokens")
+    return CountPair(operation_id="countMessageTokens", counted=counted, created=created)
 
 
-def pagination(target: Target, path: str, operation_id: str, limit: int) -> Scenario:
+def pagination(target: Target, path: str, operation_id: str, limit: int) -> PaginationWalk:
     """Walk an ID-cursor list forward with `after_id`, and fetch it whole for comparison."""
     everything = target.send("GET", path, params={"limit": 1000}, operation_id=operation_id, label="all")
     body = everything.response.json() if everything.response.status == 200 else None
-    all_ids = [item.get("id") for item in (body or {}).get("data") or [] if isinstance(item, dict)]
+    all_ids = [str(item.get("id")) for item in (body or {}).get("data") or [] if isinstance(item, dict)]
     pages: list[Exchange] = []
     params: dict[str, Any] = {"limit": limit}
     for number in range(MAX_PAGES):
@@ -76,21 +84,20 @@ def pagination(target: Target, path: str, operation_id: str, limit: int) -> Scen
             break
         params = {"limit": limit, "after_id": cursor}
     truncated = len(pages) == MAX_PAGES or bool(body and body.get("has_more"))
-    return Scenario("pagination", pages, facts={"limit": limit, "all_ids": all_ids, "truncated": truncated},
-                    operation_id=operation_id)
+    return PaginationWalk(operation_id=operation_id, pages=pages, limit=limit, all_ids=all_ids, truncated=truncated)
 
 
-def batch_lifecycle(target: Target, requests: list[dict[str, Any]], *, timeout: float = 30.0) -> Scenario:
+def batch_lifecycle(target: Target, requests: list[dict[str, Any]], *, timeout: float = 30.0) -> BatchLifecycle:
     """Create → results/delete too early → poll until ended → results → delete."""
     items = [{"custom_id": f"req-{i}", "params": params} for i, params in enumerate(requests)]
     created = target.send("POST", "/v1/messages/batches", json={"requests": items}, operation_id="createMessageBatch",
                           label="create")
     exchanges = [created]
     expect_ok(created)
-    facts: dict[str, Any] = {"custom_ids": [item["custom_id"] for item in items]}
+    custom_ids = [str(item["custom_id"]) for item in items]
     body = created.response.json() if created.response.status == 200 else None
     if not isinstance(body, dict) or not body.get("id"):
-        return Scenario("batch_lifecycle", exchanges, facts=facts, operation_id="createMessageBatch")
+        return BatchLifecycle(operation_id="createMessageBatch", steps=exchanges, custom_ids=custom_ids)
     batch = f"/v1/messages/batches/{body['id']}"
     if body.get("processing_status") != "ended":
         exchanges.append(target.send("GET", f"{batch}/results", operation_id="getMessageBatchResults",
@@ -106,10 +113,10 @@ def batch_lifecycle(target: Target, requests: list[dict[str, Any]], *, timeout: 
         time.sleep(POLL_SECONDS)
     exchanges.append(target.send("GET", f"{batch}/results", operation_id="getMessageBatchResults", label="results"))
     exchanges.append(target.send("DELETE", batch, operation_id="deleteMessageBatch", label="delete"))
-    return Scenario("batch_lifecycle", exchanges, facts=facts, operation_id="createMessageBatch")
+    return BatchLifecycle(operation_id="createMessageBatch", steps=exchanges, custom_ids=custom_ids)
 
 
-def file_round_trip(target: Target, content: bytes, filename: str = "conformance.txt") -> Scenario:
+def file_round_trip(target: Target, content: bytes, filename: str = "conformance.txt") -> FileRoundTrip:
     upload = target.send("POST", "/v1/files", files={"file": (filename, content, "text/plain")},
                          operation_id="uploadFile", label="upload")
     exchanges = [upload]
@@ -122,7 +129,7 @@ def file_round_trip(target: Target, content: bytes, filename: str = "conformance
                                      headers={"accept": "application/binary"}))
         exchanges.append(target.send("DELETE", path, operation_id="deleteFile", label="delete"))
         exchanges.append(target.send("GET", path, operation_id="getFileMetadata", label="after_delete"))
-    return Scenario("file_round_trip", exchanges, facts={"bytes": content}, operation_id="uploadFile")
+    return FileRoundTrip(operation_id="uploadFile", steps=exchanges, content=content)
 
 
 def probes(target: Target, model: str) -> list[Exchange]:

@@ -13,15 +13,8 @@ from typing import Any
 
 import pytest
 
-from conformance._exchange import Exchange, Finding, Scenario
-from conformance.checks import (
-    CheckContext,
-    CheckInfo,
-    registered_checks,
-    registered_scenario_checks,
-    run_checks,
-    run_scenario_checks,
-)
+from conformance._exchange import Exchange, ExpectedStop, Finding, Scenario
+from conformance.checks import CheckContext, CheckInfo, registered_checks, run_checks
 from conformance.contract import Contract
 from conformance.engine._profile import Profile
 from conformance.engine._target import Target
@@ -149,6 +142,16 @@ def _add_counts(into: dict[str, int], counts: dict[str, int]) -> None:
 
 
 @dataclass
+class Judged:
+    """One call of the judge, kept so that a recording can make it again: an exchange alone, or
+    a scenario (with its exchanges judged one by one first, unless they already were)."""
+
+    exchange: Exchange | None = None
+    scenario: Scenario | None = None
+    judge_exchanges: bool = True
+
+
+@dataclass
 class Session:
     contract: Contract
     profile: Profile
@@ -172,7 +175,10 @@ class Session:
     samples: dict[str, dict[str, Any]] = field(default_factory=dict)
     finding_samples: dict[str, str] = field(default_factory=dict)
     """The RunRecord fields of the same names: what the reports show besides the findings."""
+    journal: list[Judged] | None = None
+    """Every judge call of the test now running, in order, when the run is recorded (None: not kept)."""
     _model: str | None = field(default=None, repr=False)
+    _in_scenario: bool = field(default=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _seen: set[tuple[str, str | None, str]] = field(default_factory=set, repr=False)
 
@@ -188,7 +194,7 @@ class Session:
 
     def to_record(self) -> RunRecord:
         operations = [op.operation_id for op in self.contract.operations]
-        checks = (*registered_checks(), *registered_scenario_checks())
+        checks = registered_checks()
         with self._lock:
             return RunRecord(
                 self.target.base_url, self.profile.name, list(self.findings), self.exchanges,
@@ -256,8 +262,17 @@ class Session:
             if not self.wants_operation(operation_id):
                 pytest.skip(f"{operation_id} is excluded from this run")
 
-    def begin_test(self) -> None:
+    def begin_test(self, *, keep_journal: bool = False) -> None:
         self.current = []
+        self.journal = [] if keep_journal else None
+
+    def replay(self, steps: Iterable[Judged]) -> None:
+        """Make a recorded test's judge calls again, in order (conformance run --replay)."""
+        for step in steps:
+            if step.scenario is not None:
+                self.judge_scenario(step.scenario, judge_exchanges=step.judge_exchanges)
+            elif step.exchange is not None:
+                self.judge(step.exchange)
 
     def fail_on_errors(self, operation_id: str | None, *, label: str = "", label_prefix: str = "") -> None:
         """Fail the calling test with every error finding it produced."""
@@ -271,22 +286,29 @@ class Session:
 
     def expect_stop_reason(self, exchange: Exchange, variant: str) -> list[Finding]:
         """The request was built so the API stops for a known reason: judge that it did."""
-        facts = {"max_tokens": {"stop_reason": "max_tokens"},
-                 "stop_sequence": {"stop_reason": "stop_sequence", "stop_sequence": "charlie"}}[variant]
-        scenario = Scenario("expected_stop", [exchange], facts=facts, operation_id=exchange.operation_id)
+        scenario = ExpectedStop(operation_id=exchange.operation_id, exchange=exchange, stop_reason=variant,
+                                stop_sequence="charlie" if variant == "stop_sequence" else None)
         return self.judge_scenario(scenario, judge_exchanges=False)
 
     def judge_scenario(self, scenario: Scenario, *, judge_exchanges: bool = True) -> list[Finding]:
         """Judge each exchange of a scenario (unless already judged), then the scenario as a whole."""
-        for exchange in scenario.exchanges if judge_exchanges else ():
-            self.judge(exchange)
+        if self.journal is not None:
+            self.journal.append(Judged(scenario=scenario, judge_exchanges=judge_exchanges))
+        self._in_scenario = True
+        try:
+            for exchange in scenario.exchanges if judge_exchanges else ():
+                self.judge(exchange)
+        finally:
+            self._in_scenario = False
         ran: list[str] = []
-        found = run_scenario_checks(scenario, self.context, select=self._counting(ran))
+        found = run_checks(scenario, self.context, select=self._counting(ran))
         self._tally(scenario.operation_id, ran)
         return self.record(found, exchanges=scenario.exchanges)
 
     def judge(self, exchange: Exchange) -> list[Finding]:
         """Run every selected check on one exchange; record and return the new findings."""
+        if self.journal is not None and not self._in_scenario:
+            self.journal.append(Judged(exchange=exchange))
         self.budget.charge(exchange)
         if self.budget.limit is not None and self.budget.spent >= self.budget.limit:
             self.stop(f"token budget of {self.budget.limit} reached ({self.budget.spent} tokens spent)")

@@ -25,14 +25,14 @@ from urllib.parse import urlsplit, urlunsplit
 from conformance.__about__ import __version__
 from conformance._exchange import Finding
 from conformance._reproduce import REDACTED, literal_secrets, scrub_text
-from conformance.checks import registered_checks, registered_scenario_checks
+from conformance.checks import registered_checks
 from conformance.reports._baseline import Baseline
 from conformance.reports._sample import finding_key
 
 if TYPE_CHECKING:
     from conformance.engine._session import RunRecord
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 DEPENDENCIES = ("schemathesis", "hypothesis", "pytest", "pytest-xdist", "httpx", "starlette", "jsonschema",
                 "rich", "jinja2")
 
@@ -75,6 +75,8 @@ class RunInfo:
     exclude: Sequence[str] = ()
     workers: int = 1
     max_examples: int | None = None
+    recording: Mapping[str, Any] | None = None
+    """How the run used a recording: {"mode": "record" or "replay", "folder", "tests", "versions"}."""
     secrets: Sequence[str | None] = field(default=(), repr=False)
     """Literal values never to write (the API key), besides anything scrub_text catches."""
 
@@ -82,8 +84,7 @@ class RunInfo:
 def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (),
                   baseline: Baseline | None = None) -> dict[str, Any]:
     """The results.json document of a run (docs/results.schema.json)."""
-    scenario_checks = registered_scenario_checks()
-    catalogue = [*registered_checks(), *scenario_checks]
+    catalogue = registered_checks()
     groups = sorted({check.group for check in catalogue})
     group_of = {check.id: check.group for check in catalogue}
     findings = [_finding(f, group_of, record.finding_samples, baseline) for f in record.findings]
@@ -112,6 +113,7 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
             "tokens": record.tokens,
             "stop_reason": record.stop_reason,
             "exit_code": info.exit_code,
+            "recording": dict(info.recording) if info.recording is not None else None,
         },
         "totals": {
             "errors": len(errors),
@@ -124,7 +126,7 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
         },
         "groups": groups,
         "checks": [{"id": c.id, "group": c.group, "severity": c.severity, "description": c.description,
-                    "scenario": c in scenario_checks} for c in catalogue],
+                    "scenario": c.scenario} for c in catalogue],
         "operations": operations,
         "findings": findings,
         "samples": {key: sample for key, sample in record.samples.items() if key in used_samples},

@@ -50,6 +50,8 @@ class RunReporter:
         self.log = SuiteLog()
         self.live = LiveProgress.on_stderr() if self.mode == "normal" else None
         self.started = now()
+        self.recording: Mapping[str, Any] | None = None
+        """How the run used a recording (results.json `run.recording`), set by the run."""
         self._pytest_output = io.StringIO()
 
     @property
@@ -84,6 +86,7 @@ class RunReporter:
         info = RunInfo(started_at=self.started, finished_at=now(), exit_code=result.exit_code,
                        anthropic_version=options.anthropic_version, betas=options.betas, include=options.include,
                        exclude=options.exclude, workers=options.workers, max_examples=options.max_examples,
+                       recording=self.recording,
                        secrets=(options.api_key, os.environ.get("ANTHROPIC_API_KEY")))
         results = build_results(record, info, self.log.tests, self.baseline)
         if (self.baseline is not None and result.exit_code == EXIT_DEPARTURES and not suite_broke

@@ -225,6 +225,12 @@ def _verdict(results: Mapping[str, Any]) -> list[str]:
               f"in {run['duration_seconds']:.1f}s")]
     if run["stop_reason"]:
         lines.append(f"  stopped early: {run['stop_reason']}")
+    recording = run.get("recording")
+    if recording and recording["mode"] == "record":
+        lines.append(f"  recorded: {recording['folder']} ({recording.get('tests', 0)} tests; replay with --replay)")
+    elif recording:
+        versions = ", ".join(f"{name} {number}" for name, number in sorted((recording.get("versions") or {}).items()))
+        lines.append(f"  replayed from {recording['folder']}" + (f" (recorded with {versions})" if versions else ""))
     for entry in (results["baseline"] or {}).get("stale", []):
         lines.append(f"  stale baseline entry: {entry['check_id']} on {entry['operation_id'] or '(no operation)'} "
                      "found nothing (fixed? remove it from the baseline)")

@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from conformance.cassettes._journal import RecordedTest
     from conformance.engine._session import RunRecord, Session
 
 SESSION_KEY = pytest.StashKey["Session"]()
 # Cassettes: record and replay through pytest-recording (docs/cassettes.md).
 pytest_plugins = ["conformance.cassettes._pytest"]
 RECORD_KEY = pytest.StashKey["RunRecord"]()
+_UNSUPPORTED_BEFORE = pytest.StashKey[set[str]]()
+_RECORDED = pytest.StashKey["RecordedTest"]()
 _WORKER_OUTPUT = "conformance_record"
 
 
@@ -46,11 +49,16 @@ def conformance_session(request: pytest.FixtureRequest) -> Iterator[Session]:
 
 @pytest.fixture(autouse=True)
 def _conformance_test_scope(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Findings are judged per test: start each conformance test with an empty list. Once the
-    run must stop (the token budget is spent), end it cleanly after the test."""
-    session = request.config.stash.get(SESSION_KEY, None)
-    if session is not None:
-        session.begin_test()
+    """Findings are judged per test: start each conformance test with an empty list (and, when the
+    run is recorded, an empty journal). Once the run must stop (the token budget is spent), end it
+    cleanly after the test."""
+    from conformance.cassettes._pytest import recording_of
+
+    session: Session | None = None
+    if "conformance_session" in request.fixturenames:
+        session = request.getfixturevalue("conformance_session")
+        session.begin_test(keep_journal=recording_of(request.config) is not None)
+        request.node.stash[_UNSUPPORTED_BEFORE] = set(session.unsupported)
     yield
     if session is not None and session.stopped and not session.exiting:
         # Once: a second Exit raised while pytest tears the session down would cut its
@@ -60,6 +68,34 @@ def _conformance_test_scope(request: pytest.FixtureRequest) -> Iterator[None]:
 
         pytest.exit(f"conformance: {session.stop_reason}; stopping cleanly",
                     returncode=EXIT_DEPARTURES if session.errors else EXIT_OK)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """When the run is recorded, each test's journal is written as the test ends (docs/cassettes.md)."""
+    outcome = yield
+    session = item.config.stash.get(SESSION_KEY, None)
+    if session is None or session.journal is None or _UNSUPPORTED_BEFORE not in item.stash:
+        return
+    from conformance.cassettes._journal import RecordedTest
+    from conformance.cassettes._pytest import ORDER_KEY, module_of, recording_of
+
+    report = outcome.get_result()
+    test = item.stash.setdefault(_RECORDED, RecordedTest(item.nodeid, item.stash.get(ORDER_KEY, 0)))
+    test.duration += report.duration
+    if report.failed and test.outcome != "failed":
+        test.outcome = "failed" if report.when == "call" else "error"
+        test.message = report.longreprtext[:4000]
+    elif report.skipped and test.outcome == "passed":
+        test.outcome = "skipped"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        test.message = str(reason).removeprefix("Skipped: ")
+    recording = recording_of(item.config)
+    if report.when == "teardown" and recording is not None:
+        before = item.stash[_UNSUPPORTED_BEFORE]
+        test.unsupported = {op: reason for op, reason in session.unsupported.items() if op not in before}
+        test.steps = list(session.journal)
+        recording.write_test(module_of(item), test)
 
 
 @pytest.fixture(scope="session")
@@ -85,13 +121,21 @@ def run_record(config: pytest.Config) -> RunRecord | None:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     record = run_record(session.config)
     if workeroutput is not None and record is not None:  # an xdist worker: ship the record home
         import json
 
         workeroutput[_WORKER_OUTPUT] = json.dumps(record.to_dict())
+    from conformance.cassettes._pytest import recording_of
+
+    recording = recording_of(session.config)
+    if recording is not None and workeroutput is None and record is not None:
+        from conformance.cassettes._record import verdicts
+
+        code = exitstatus if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) else None
+        recording.write_header(verdicts(record, int(code)) if code is not None else None)
 
 
 def pytest_testnodedown(node: Any, error: Any) -> None:

@@ -1,5 +1,5 @@
-"""A corrupt, truncated or wrong-version cassette (or run fingerprint) stops `conformance run
---replay` before anything runs: one line naming the file and the problem, exit code 2."""
+"""A corrupt, truncated or wrong-format recording (or run.json) stops `conformance run --replay`
+before anything is judged: one line naming the file and the problem, exit code 2."""
 
 from __future__ import annotations
 
@@ -13,25 +13,31 @@ from conformance._cli import main
 from conformance.cassettes._record import FINGERPRINT_FILE
 from conformance.engine._run import EXIT_USAGE
 
-CASSETTE = "test_scenarios/test_semantics[max_tokens-streaming].yaml.gz"
+CASSETTE = "test_scenarios/test_semantics[max_tokens-streaming].json.gz"
 
 
 def _truncate_gzip(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:60])
 
 
-def _truncate_yaml(path: Path) -> None:
+def _truncate_json(path: Path) -> None:
     text = gzip.decompress(path.read_bytes())
-    path.write_bytes(gzip.compress(text[: len(text) // 2] + b"\n  - {unclosed: [\n"))
+    path.write_bytes(gzip.compress(text[: len(text) // 2]))
 
 
-def _version(path: Path) -> None:
-    text = gzip.decompress(path.read_bytes()).replace(b"version: 1", b"version: 7")
+def _format(path: Path) -> None:
+    text = gzip.decompress(path.read_bytes()).replace(b'"format":2', b'"format":7')
     path.write_bytes(gzip.compress(text))
 
 
 def _shape(path: Path) -> None:
-    path.write_bytes(gzip.compress(b"version: 1\ninteractions:\n- {request: {method: GET}, response: 2}\n"))
+    path.write_bytes(gzip.compress(b'{"version": 1, "interactions": [{"request": {"method": "GET"}, "response": 2}],'
+                                   b' "conformance": {"format": 2, "test": "t", "order": 0, "outcome": "passed",'
+                                   b' "steps": [{"exchange": 0}]}}'))
+
+
+def _vcrpy(path: Path) -> None:
+    path.write_bytes(gzip.compress(b'{"version": 1, "interactions": []}'))
 
 
 def _not_text(path: Path) -> None:
@@ -39,7 +45,7 @@ def _not_text(path: Path) -> None:
 
 
 def _run_json(path: Path) -> None:
-    (path.parents[1] / FINGERPRINT_FILE).write_text('{"fingerprint": ')
+    (path.parents[1] / FINGERPRINT_FILE).write_text('{"format": ')
 
 
 def _no_run_json(path: Path) -> None:
@@ -50,21 +56,23 @@ def _no_run_json(path: Path) -> None:
     ("damage", "problem", "where"),
     [
         (_truncate_gzip, "corrupt gzip", CASSETTE),
-        (_truncate_yaml, "not valid YAML (line", CASSETTE),
-        (_version, "unsupported cassette version 7", CASSETTE),
-        (_shape, "malformed interaction 0", CASSETTE),
-        (_not_text, "not UTF-8 text", CASSETTE),
-        (_run_json, "not a run fingerprint", FINGERPRINT_FILE),
-        (_no_run_json, "no such file; the cassettes cannot be matched to this run", FINGERPRINT_FILE),
+        (_truncate_json, "not a recording (JSON)", CASSETTE),
+        (_format, "recording format 7, this version reads 2", CASSETTE),
+        (_shape, "malformed recording", CASSETTE),
+        (_vcrpy, "not a conformance recording (no `conformance` section)", CASSETTE),
+        (_not_text, "not a recording (JSON)", CASSETTE),
+        (_run_json, "not a recording's run.json", FINGERPRINT_FILE),
+        (_no_run_json, "no such file; ", FINGERPRINT_FILE),
     ],
-    ids=["truncated-gzip", "truncated-yaml", "wrong-version", "malformed", "binary", "bad-run-json", "no-run-json"],
+    ids=["truncated-gzip", "truncated-json", "wrong-format", "malformed", "plain-vcrpy", "binary", "bad-run-json",
+         "no-run-json"],
 )
 def test_a_damaged_recording_is_one_line_and_exit_2(
     recording_copy: Path, capsys: pytest.CaptureFixture[str], damage: Callable[[Path], None], problem: str, where: str
 ) -> None:
     folder = recording_copy / "cassettes" / "reference"
     damage(folder / CASSETTE)
-    code = main(["run", "--replay", "--include", "createMessage", "--max-examples", "2",
+    code = main(["run", "--replay", "--include", "createMessage",
                  "--cassette-dir", str(recording_copy / "cassettes"), "--report-dir", ""])
     assert code == EXIT_USAGE
     out, err = capsys.readouterr()

@@ -1,6 +1,7 @@
-"""SSE bodies replay byte for byte through both clients the suite sends with (httpx for
-`Target.send`, `requests` for schemathesis), and the checks see the same events. Chunk
-boundaries are not kept (vcrpy stores a body as one string): no check may depend on them."""
+"""SSE bodies survive a recording byte for byte, and the checks see the same events: in the
+recording a replay judges, and in the HTTP cache through both clients the suite sends with (httpx
+for `Target.send`, `requests` for schemathesis). Chunk boundaries are not kept (vcrpy stores a
+body as one string, and so does the recording): no check may depend on them."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from vcr.request import Request as VcrRequest
 from vcr.serializers import yamlserializer
 
 import conformance.checks
-from conformance._exchange import Exchange, Response
+from conformance._exchange import Exchange, Request, Response
+from conformance.cassettes import RecordedTest, Scrubber, read_test
+from conformance.cassettes._journal import write_test
 from conformance.cassettes._record import REFERENCE_BASE, GzipPersister, Recording
 from conformance.checks import CheckContext, run_checks
 from conformance.contract import load_contract
+from conformance.engine import Judged
 from conformance.engine._target import Target, embedded_server
 from tests.cassettes.conftest import network_off
 
@@ -126,3 +130,26 @@ def test_the_cassette_file_keeps_a_body_byte_for_byte(tmp_path: Path, body: byte
     _, responses = GzipPersister.load_cassette(path, yamlserializer)
     assert responses[0]["body"]["string"] == body
 
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'event: completion\r\ndata: {"type": "completion", "completion": " Hi"}\r\n\r\n',
+        "event: content_block_delta\ndata: {\"text\": \"caf\u00e9 \u2713 \U0001f600\"}\n\n".encode(),
+        b"\x1f\x8b\x08\x00 not text \xff\xfe\x00",
+    ],
+    ids=["crlf", "unicode", "binary"],
+)
+def test_the_recording_keeps_a_body_byte_for_byte(tmp_path: Path, body: bytes) -> None:
+    """What a replay judges is what the recorded run judged: bodies of any bytes survive the file."""
+    exchange = Exchange(Request("POST", "http://127.0.0.1:8765/v1/messages", {"content-type": "application/json"},
+                                b'{"stream": true}'),
+                        Response(200, {"content-type": "text/event-stream"}, body), operation_id="createMessage")
+    path = tmp_path / "test.json.gz"
+    write_test(path, RecordedTest("suite::test", 3, steps=[Judged(exchange=exchange)]), scrubber=Scrubber())
+    back = read_test(path)
+    replayed = back.steps[0].exchange
+    assert back.order == 3 and replayed is not None
+    assert replayed.response.body == body and replayed.request.body == b'{"stream": true}'
+    assert _findings(replayed) == _findings(exchange)

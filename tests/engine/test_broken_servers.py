@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import registered_checks, registered_scenario_checks
+from conformance.checks import registered_checks
 from conformance.engine._profile import load_profile
 from conformance.engine._run import RunResult, execute
 from conformance.engine._target import serve_app
@@ -19,7 +19,7 @@ from conformance.server import create_app
 from tests.engine.broken import CASES, FOCUSES, STRICT_PROFILE, Broken, Focus
 
 UNIT_TESTS = Path(__file__).resolve().parents[1] / "checks"
-ALL_CHECKS = (*registered_checks(), *registered_scenario_checks())
+ALL_CHECKS = registered_checks()
 
 
 def _run(app: Any, focus: Focus) -> tuple[RunResult, str]:

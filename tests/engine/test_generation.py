@@ -12,7 +12,12 @@ import schemathesis
 from schemathesis import GenerationMode
 
 from conformance.contract import load_contract
-from conformance.engine._generation import _expectation
+from conformance.engine._generation import _mutation
+from conformance.engine._negative import mutation_expectation
+
+
+def _expectation(case: Any, operation_id: str) -> str:
+    return mutation_expectation(_mutation(case), operation_id)
 
 
 def _case(description: str, *, parameter: str | None = None, location: str | None = None) -> Any:
