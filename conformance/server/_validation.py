@@ -15,7 +15,8 @@ it (`messages.1.content.0.text: text content blocks must be non-empty`). Two lay
    and run after the hand rules, so their precise messages win; it catches whatever shape the hand
    rules do not look at (the contract describes both API versions).
 
-API version 2026-10-21 (SDK 2.x) additionally accepts `role: "system"` messages anywhere in
+API version 2026-10-21 (SDK 2.x), and 2023-06-01 on beta calls (the mid-conversation betas,
+as recorded traffic shows), accept `role: "system"` messages anywhere in
 `messages` (text, tool_addition and tool_removal blocks, `clear_at`, `output_config`); they take
 no part in turn order or tool pairing. A compaction request (`compaction`) cannot be combined
 with `context_management`; a compaction block sent back must carry the signature the server gave
@@ -425,9 +426,9 @@ def _block_list(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return content if isinstance(content, list) else []
 
 
-def _messages(value: Any, ctx: _Context, api_version: str) -> list[Mapping[str, Any]]:
+def _messages(value: Any, ctx: _Context, api_version: str, beta: bool) -> list[Mapping[str, Any]]:
     messages = array(value, ("messages",), min_items=1)
-    roles = ("user", "assistant", "system") if api_version == SYSTEM_ROLE_VERSION else ("user", "assistant")
+    roles = ("user", "assistant", "system") if api_version == SYSTEM_ROLE_VERSION or beta else ("user", "assistant")
     last_conversational = max((i for i, m in enumerate(messages) if isinstance(m, Mapping) and m.get("role") != "system"), default=-1)
     for index, message in enumerate(messages):
         path: Path = ("messages", index)
@@ -545,10 +546,10 @@ def _sampling(body: Mapping[str, Any], thinking_on: bool) -> None:
             fail(("top_k",), "top_k may not be set when thinking is enabled")
 
 
-def _common(body: Mapping[str, Any], *, file_exists: FileExists, api_version: str, max_tokens: int | None) -> None:
+def _common(body: Mapping[str, Any], *, file_exists: FileExists, api_version: str, beta: bool, max_tokens: int | None) -> None:
     ctx = _Context(file_exists)
     model = string(required(body, "model", ()), ("model",), min_len=1)
-    _messages(required(body, "messages", ()), ctx, api_version)
+    _messages(required(body, "messages", ()), ctx, api_version, beta)
     if "system" in body:
         _system(body["system"], ctx)
     tool_names = _tools(body["tools"]) if body.get("tools") is not None else []
@@ -576,6 +577,7 @@ def validate_create_message(
     *,
     file_exists: FileExists = lambda _id: True,
     api_version: str = "2023-06-01",
+    beta: bool = False,
 ) -> dict[str, Any]:
     """Check a `POST /v1/messages` body; returns it as the params dict or raises ApiError(400)."""
     params = closed(body, CREATE_KEYS, ())
@@ -584,7 +586,7 @@ def validate_create_message(
     entry = find_model(params["model"]) if isinstance(params.get("model"), str) else None
     if entry is not None and max_tokens > entry.max_tokens:
         fail(("max_tokens",), f"{max_tokens} > {entry.max_tokens}, which is the maximum allowed number of output tokens for {entry.id}")
-    _common(params, file_exists=file_exists, api_version=api_version, max_tokens=max_tokens)
+    _common(params, file_exists=file_exists, api_version=api_version, beta=beta, max_tokens=max_tokens)
     if "stop_sequences" in params:
         for i, seq in enumerate(array(params["stop_sequences"], ("stop_sequences",))):
             if not string(seq, ("stop_sequences", i)) or not str(seq).strip():
@@ -608,10 +610,11 @@ def validate_count_tokens(
     *,
     file_exists: FileExists = lambda _id: True,
     api_version: str = "2023-06-01",
+    beta: bool = False,
 ) -> dict[str, Any]:
     """Check a `POST /v1/messages/count_tokens` body (create's rules minus the output options)."""
     params = closed(body, COUNT_KEYS, ())
-    _common(params, file_exists=file_exists, api_version=api_version, max_tokens=None)
+    _common(params, file_exists=file_exists, api_version=api_version, beta=beta, max_tokens=None)
     _schema_pass("count_tokens", params)
     return dict(params)
 
