@@ -171,7 +171,7 @@ def main() -> int:
                 for kind, path, body, check in (ceiling, ours):
                     rates[kind].append(measure(servers[kind][1], path, body, seconds=args.seconds,
                                                concurrency=args.concurrency, check=checks[check]))
-            ratios = sorted(o / b for o, b in zip(rates["conformance"], rates["bare"]))
+            ratios = sorted(o / b for o, b in zip(rates["conformance"], rates["bare"], strict=False))
             bare, mine = statistics.median(rates["bare"]), statistics.median(rates["conformance"])
             label = "POST /v1/messages (non-streaming)" if name == "messages" else "stream of 50 events"
             ceiling_label = "bare JSON endpoint" if name == "messages" else "bare SSE endpoint, 50 events"

@@ -8,12 +8,12 @@ exit code 2 (3 for an unreachable target): no traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from conformance.__about__ import __version__
+from conformance._argtypes import non_negative_float, port
 from conformance._exit import EXIT_DEPARTURES, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE  # noqa: F401 (re-exported)
 from conformance.contract import ContractError
 
@@ -31,20 +31,6 @@ class _Parser(argparse.ArgumentParser):
 Command = Callable[[argparse.Namespace], int]
 
 
-def _port(value: str) -> int:
-    port = int(value)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
-    return port
-
-
-def _non_negative_float(value: str) -> float:
-    number = float(value)
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative")
-    return number
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     from conformance.server import ServerConfig, run_server
 
@@ -56,43 +42,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from conformance.engine._run import RunOptions, run
+    from conformance._runner import run
+    from conformance.engine import RunConfig
 
-    if args.spec is not None and not Path(args.spec).is_file():
-        raise UsageError(f"--spec {args.spec}: no such file")
-    from conformance.contract import load_contract
+    config = RunConfig.from_arguments(args).check()  # a bad option, profile or spec: one line first
+    if config.baseline is not None:
+        _check_baseline(config.baseline)  # a bad baseline, too
+    return run(config)
 
-    load_contract(args.spec).for_version(args.anthropic_version)  # a version the contract lacks: exit 2 up front
-    if args.profile is not None:
-        from conformance.engine._profile import load_profile
 
-        load_profile(args.profile)  # a bad profile is a one-line usage error before anything runs
-    if args.quiet and args.verbose:
-        raise UsageError("conformance run: --quiet and --verbose exclude each other")
-    if args.baseline is not None:
-        _check_baseline(args.baseline)  # a bad baseline, too
-    options = RunOptions(
-        base_url=args.base_url,
-        api_key=args.api_key or os.environ.get("ANTHROPIC_API_KEY"),
-        anthropic_version=args.anthropic_version,
-        betas=args.beta,
-        spec=args.spec,
-        profile=args.profile,
-        include=args.include,
-        exclude=args.exclude,
-        max_examples=args.max_examples,
-        seed=args.seed,
-        workers=args.workers,
-        budget_tokens=args.budget_tokens,
-        timeout=args.timeout,
-        quiet=args.quiet,
-        pytest_args=[a for a in args.pytest_args if a != "--"],
-        **_cassette_options(args),
-        report_dir=args.report_dir or None,
-        baseline=args.baseline,
-        verbose=args.verbose,
-    )
-    return run(options)
+def cmd_merge(args: argparse.Namespace) -> int:
+    from conformance.reports import MergeError, merge_results, write_reports
+    from conformance.reports import exit_code as verdict
+
+    try:
+        results = merge_results([_load_results(path) for path in args.results])
+    except MergeError as exc:
+        raise UsageError(str(exc)) from None
+    code = verdict(results)
+    results["run"]["exit_code"] = code
+    try:
+        written = write_reports(results, args.report_dir)
+    except OSError as exc:
+        raise UsageError(f"cannot write the reports: {exc}") from None
+    from conformance.reports import print_summary
+
+    print_summary(results, sys.stdout, "normal", [str(path) for path in written])
+    return code
 
 
 def _check_baseline(path: str) -> None:
@@ -137,31 +113,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_DEPARTURES if comparison.failing(args.fail_on) else EXIT_OK
 
 
-def _cassette_options(args: argparse.Namespace) -> dict[str, object]:
-    """--record / --replay / --record-mode / --cassette-dir as RunOptions fields (docs/cassettes.md)."""
-    if args.record and args.replay:
-        raise UsageError("conformance run: --record and --replay exclude each other")
-    mode = args.record_mode
-    if args.replay and mode not in (None, "none"):
-        raise UsageError(f"conformance run: --replay judges the recording (record mode none), not --record-mode {mode}")
-    # A record mode alone turns recording on: none replays, any other mode records.
-    replay = args.replay or mode == "none"
-    record = not replay and (args.record or mode is not None)
-    return {"record": record, "replay": replay, "record_mode": None if replay else mode,
-            "cassette_dir": args.cassette_dir}
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
+    from conformance.cassettes import validate_files
     from conformance.contract import load_contract
-    from conformance.engine._profile import load_profile
-    from conformance.engine._validate import validate_files
+    from conformance.engine import load_profile
 
     return validate_files(args.files, load_contract(args.spec), load_profile(args.profile), verbose=args.verbose)
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
-    from conformance.drift import diff_files, observed_drift, render
+    from conformance.drift import DiffReport, ObservedReport, SdkReport, diff_files, observed_drift, render
 
+    report: DiffReport | ObservedReport | SdkReport
     if args.sdk is not None:
         if args.documents or args.observed:
             raise UsageError("conformance drift: --sdk compares one SDK with --spec; no OLD NEW or --observed with it")
@@ -183,22 +146,9 @@ def cmd_drift(args: argparse.Namespace) -> int:
     elif len(args.documents) == 2 and not args.observed and args.spec is None:
         report = diff_files(*args.documents).without(args.ignore)
     else:
-        raise UsageError("conformance drift: give OLD NEW (two documents), or --observed FILES... [--spec S]")
+        raise UsageError("conformance drift: give OLD NEW (two documents), --observed FILES... or --sdk [PATH] [--spec S]")
     sys.stdout.write(render(report, args.format))
     return EXIT_DEPARTURES if report.failing(args.fail_on) else EXIT_OK
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive whole number")
-    return number
-
-
-# argparse names the type in its errors ("invalid <name> value: 'x'"): say what is expected.
-_positive_int.__name__ = "positive whole number"
-_port.__name__ = "port number"
-_non_negative_float.__name__ = "non-negative number"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -209,45 +159,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"conformance {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    from pytest_recording.plugin import (
-        RECORD_MODES,  # the record modes are pytest-recording's
-    )
-
     run = commands.add_parser(
         "run",
         help="test a server against the contract (default: the embedded reference server)",
         description="Run the conformance suite. Exit codes: 0 conformant, 1 departures, 2 usage error, "
         "3 target unreachable or credentials rejected. Arguments after -- go to pytest.",
     )
-    run.add_argument("--base-url", default=None, help="server under test (default: the embedded reference server)")
-    run.add_argument("--api-key", default=None, help="API key (default: $ANTHROPIC_API_KEY)")
-    run.add_argument("--anthropic-version", default="2023-06-01",
-                     help="API version to send and judge by: 2023-06-01 (default) or 2026-10-21 (docs/contract.md)")
-    run.add_argument("--beta", action="append", default=[], help="anthropic-beta value to send (repeatable)")
-    run.add_argument("--spec", default=None, help="contract file (default: the bundled contract)")
-    run.add_argument("--profile", default=None, help="profile name or TOML file (default: reference, or anthropic with --base-url)")
-    run.add_argument("--include", action="append", default=[], help="operation id, check id or group to keep (repeatable)")
-    run.add_argument("--exclude", action="append", default=[], help="operation id, check id or group to leave out (repeatable)")
-    run.add_argument("--max-examples", type=_positive_int, default=None, help="generated examples per operation")
-    run.add_argument("--seed", type=int, default=0, help="generation seed: the same seed gives the same requests")
-    run.add_argument("--workers", type=_positive_int, default=1, help="parallel workers (pytest-xdist)")
-    run.add_argument("--budget-tokens", type=_positive_int, default=None, help="stop cleanly after this many tokens")
-    run.add_argument("--timeout", type=float, default=60.0, help="seconds for any network wait (default: 60)")
-    run.add_argument("-q", "--quiet", action="store_true", help="less output")
-    run.add_argument("--record", action="store_true", help="record the run into CASSETTE_DIR/<target>/ (docs/cassettes.md)")
-    run.add_argument("--replay", action="store_true",
-                     help="judge the recorded run again with the current checks: nothing generated, nothing sent")
-    run.add_argument("--record-mode", choices=RECORD_MODES, default=None,
-                     help="record, with this pytest-recording mode for the HTTP cache of live targets "
-                          "(default: rewrite with --record, new_episodes for api.anthropic.com); none replays")
-    run.add_argument("--cassette-dir", default=None, help="cassettes folder (default: ./cassettes)")
-    run.add_argument("-v", "--verbose", action="store_true", help="pytest's own output and every finding")
-    run.add_argument("--report-dir", default="reports", metavar="DIR",
-                     help="write junit.xml, results.json, summary.md, report.html here (default: reports; '' for none)")
-    run.add_argument("--baseline", default=None, metavar="FILE",
-                     help="known departures (conformance baseline create): only new ones fail the run")
-    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: options passed to pytest")
+    from conformance.engine import RunConfig
+
+    RunConfig.add_arguments(run)
     run.set_defaults(func=cmd_run)
+
+    merge = commands.add_parser(
+        "merge",
+        help="join the results.json of a sharded run's parts into one run's reports",
+        description="Merge the results.json files of `conformance run --shard K/N` parts (one per CI "
+        "machine) into one run: the findings, the matrix and the verdict of the whole. Exit codes as "
+        "`conformance run`'s.",
+    )
+    merge.add_argument("results", nargs="+", metavar="RESULTS.json", help="each part's results.json")
+    merge.add_argument("--report-dir", default="reports", metavar="DIR", help="where to write the merged reports")
+    merge.set_defaults(func=cmd_merge)
 
     baseline = commands.add_parser(
         "baseline",
@@ -316,12 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the embedded reference server. Loopback only by default.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8765, help="port (default: 8765; 0 picks a free one)")
+    serve.add_argument("--port", type=port, default=8765, help="port (default: 8765; 0 picks a free one)")
     serve.add_argument("--seed", type=int, default=0, help="varies the deterministic model's output (default: 0)")
     serve.add_argument("--data-dir", type=Path, default=None, help="keep state in SQLite under this folder")
     serve.add_argument("--any-id", action="store_true", help="resolve unknown ids to synthesized objects")
     serve.add_argument(
-        "--batch-delay", type=_non_negative_float, default=0.0, help="seconds a batch stays in progress (default: 0)"
+        "--batch-delay", type=non_negative_float, default=0.0, help="seconds a batch stays in progress (default: 0)"
     )
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(func=cmd_serve)

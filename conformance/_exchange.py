@@ -17,7 +17,7 @@ _UNPARSED: Any = object()  # sentinel: a body not parsed yet (None is a parsed "
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # horizontal tab is allowed in header values
 
 
-def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> dict[str, str]:
+def header_dict(headers: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> dict[str, str]:
     """Case-insensitive view of headers; repeated headers are joined with ", " as HTTP allows."""
     out: dict[str, str] = {}
     items = headers.items() if isinstance(headers, Mapping) else (headers or [])
@@ -37,7 +37,7 @@ class Request:
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()
-        self.headers = _lower_headers(self.headers)
+        self.headers = header_dict(self.headers)
 
     @property
     def path(self) -> str:
@@ -77,12 +77,12 @@ class Response:
     _json: Any = field(default=_UNPARSED, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.headers = _lower_headers(self.headers)
+        self.headers = header_dict(self.headers)
 
     @classmethod
     def from_wire(cls, status: int, headers: Mapping[str, str] | Iterable[tuple[str, str]], body: bytes) -> Response:
         """Build from a body that may still be content-encoded (gzip, deflate)."""
-        lowered = _lower_headers(headers)
+        lowered = header_dict(headers)
         return cls(status, lowered, decompress(body, lowered.get("content-encoding")))
 
     @property
@@ -247,6 +247,11 @@ class Finding:
     """Where in the exchange: a JSON pointer into the body, `event #3`, a header name..."""
     reproducer: str | None = None
     """A curl command that reproduces the request, with secrets scrubbed."""
+
+    @property
+    def key(self) -> tuple[str, str | None, str]:
+        """What makes two findings the same: a run keeps one per check, operation and message."""
+        return self.check_id, self.operation_id, self.message
 
     def to_dict(self) -> dict[str, Any]:
         return {

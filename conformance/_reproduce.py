@@ -74,3 +74,11 @@ def curl_command(request: Request) -> str:
         body = request.body.decode("utf-8", errors="replace")
         parts += ["--data-raw", shlex.quote(scrub_text(body))]
     return " ".join(parts)
+
+
+REPRODUCER_CHARS = 1500
+
+
+def shorten(text: str, limit: int = REPRODUCER_CHARS) -> str:
+    """Keep messages readable: generated bodies can be hundreds of kilobytes."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters)"

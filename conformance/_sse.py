@@ -142,7 +142,7 @@ def iter_sse(chunks: Iterable[bytes]) -> Iterator[SSEFrame]:
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # one encoder, not one per call
-_json_string: Any = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_json_string: Any = json.encoder.encode_basestring
 _DELTA_FIELDS = {"text_delta": "text", "thinking_delta": "thinking", "input_json_delta": "partial_json",
                  "signature_delta": "signature"}
 
@@ -155,7 +155,7 @@ def encode_sse(event: str, data: Mapping[str, Any]) -> bytes:
     """
     if event == "content_block_delta" and len(data) == 3:
         delta = data.get("delta") or {}
-        field = _DELTA_FIELDS.get(delta.get("type"))
+        field = _DELTA_FIELDS.get(str(delta.get("type")))
         if field is not None and len(delta) == 2 and field in delta and isinstance(data.get("index"), int):
             return (b'event: content_block_delta\ndata: {"type":"content_block_delta","index":%d,"delta":{"type":"%s","%s":%s}}\n\n'
                     % (data["index"], delta["type"].encode(), field.encode(), _json_string(delta[field]).encode()))

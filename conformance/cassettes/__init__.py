@@ -1,20 +1,77 @@
-"""Cassettes: reading recorded traffic (vcrpy, pytest-recording, Ruby VCR, HAR) into exchanges;
-recording a conformance run and replaying it (docs/cassettes.md)."""
+"""Cassettes: reading recorded traffic (vcrpy, pytest-recording, Ruby VCR, HAR) into exchanges and
+judging it offline (`conformance validate`); recording a conformance run and replaying it with
+the current checks (docs/cassettes.md).
 
-from conformance.cassettes._journal import RecordedTest, Scrubber, read_test, recorded_tests
+The recording side (`Recording`, `recording_for`...) uses vcrpy, imported on first use: reading,
+validating and replaying never load it.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from conformance.cassettes._journal import (
+    FINGERPRINT_FILE,
+    RecordedTest,
+    Scrubber,
+    read_test,
+    recorded_tests,
+    target_name,
+    write_test,
+)
 from conformance.cassettes._read import CassetteError, read_exchanges
-from conformance.cassettes._replay import Recorded, ReplayRefused, load_recorded, replay_run, replay_session
+from conformance.cassettes._replay import (
+    Recorded,
+    ReplayRefused,
+    check_contract,
+    load_recorded,
+    recorded_versions,
+    replay_profile,
+    replay_session,
+)
+from conformance.cassettes._validate import validate_files
+
+if TYPE_CHECKING:  # what the lazy names below are, for type checkers
+    from conformance.cassettes._record import (
+        HTTP_FOLDER,
+        REFERENCE_BASE,
+        Recording,
+        is_paid_api,
+        recording_for,
+        verdicts,
+    )
+
+_RECORDING = ("HTTP_FOLDER", "REFERENCE_BASE", "Recording", "is_paid_api", "recording_for", "verdicts")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RECORDING:
+        from conformance.cassettes import _record
+
+        return getattr(_record, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
+    "FINGERPRINT_FILE",
+    "HTTP_FOLDER",
+    "REFERENCE_BASE",
     "CassetteError",
     "RecordedTest",
     "Recorded",
+    "Recording",
     "ReplayRefused",
     "Scrubber",
+    "check_contract",
+    "is_paid_api",
     "load_recorded",
     "read_exchanges",
     "read_test",
     "recorded_tests",
-    "replay_run",
+    "recorded_versions",
+    "recording_for",
+    "replay_profile",
     "replay_session",
+    "target_name",
+    "validate_files",
+    "verdicts",
+    "write_test",
 ]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance._exchange import SCENARIO_TYPES, Exchange, Request, Response
+from conformance._exchange import SCENARIO_TYPES, Exchange, Request, Response, header_dict
 from conformance._reproduce import scrub_headers, scrub_text
 from conformance.cassettes._read import CassetteError, _read_bytes
 from conformance.engine import Judged, mutation_expectation
@@ -239,10 +239,10 @@ def _exchange(interaction: Mapping[str, Any]) -> Exchange:
     operation_id = meta.get("operation_id")
     mutation = meta.get("mutation")
     return Exchange(
-        Request(str(request["method"]), str(request["uri"]), _pairs(request.get("headers")),
+        Request(str(request["method"]), str(request["uri"]), header_dict(_pairs(request.get("headers"))),
                 _bytes(request.get("body"))),
         # As the checks saw it: already decoded, so not `Response.from_wire`.
-        Response(int(response["status"]["code"]), _pairs(response.get("headers")), _bytes(response.get("body")) or b""),
+        Response(int(response["status"]["code"]), header_dict(_pairs(response.get("headers"))), _bytes(response.get("body")) or b""),
         operation_id=operation_id,
         label=str(meta.get("label") or ""),
         # The current rule decides what a generated invalid request deserves.

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from conformance._exchange import Exchange, Request, Response
+from conformance._exchange import Exchange, Request, Response, header_dict
 from conformance.contract import ContractError
 
 
@@ -137,7 +137,8 @@ def _from_vcrpy(document: Mapping[str, Any], path: Path) -> Iterable[Exchange]:
         if isinstance(chunks, list):  # this project's cassettes keep stream chunk boundaries
             response.chunks = [base64.b64decode(c) for c in chunks]
         yield Exchange(
-            Request(str(req["method"]), str(req["uri"]), _header_pairs(req.get("headers")), _body_bytes(req.get("body"))),
+            Request(str(req["method"]), str(req["uri"]), header_dict(_header_pairs(req.get("headers"))),
+                    _body_bytes(req.get("body"))),
             response,
             label=f"{path.name}#{index}",
         )
@@ -151,7 +152,7 @@ def _from_ruby_vcr(document: Mapping[str, Any], path: Path) -> Iterable[Exchange
         raw = resp_body.get("string") or ""
         body = base64.b64decode(raw) if resp_body.get("encoding") == "ASCII-8BIT" and _looks_base64(raw) else str(raw).encode()
         yield Exchange(
-            Request(str(req["method"]).upper(), str(req["uri"]), _header_pairs(req.get("headers")),
+            Request(str(req["method"]).upper(), str(req["uri"]), header_dict(_header_pairs(req.get("headers"))),
                     str(req_body).encode() if req_body else None),
             Response.from_wire(_status(resp["status"]), _header_pairs(resp.get("headers")), body),
             label=f"{path.name}#{index}",
@@ -176,7 +177,7 @@ def _from_har(document: Mapping[str, Any], path: Path) -> Iterable[Exchange]:
         # HAR content is already decoded by the browser or tool that wrote it.
         headers = [(k, v) for k, v in _header_pairs(resp.get("headers") or []) if k.lower() != "content-encoding"]
         yield Exchange(
-            Request(str(req["method"]), str(req["url"]), _header_pairs(req.get("headers") or []),
+            Request(str(req["method"]), str(req["url"]), header_dict(_header_pairs(req.get("headers") or [])),
                     post["text"].encode() if post.get("text") else None),
             Response.from_wire(int(resp["status"]), headers, body),
             label=f"{path.name}#{index}",

@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-import pytest
 import yaml
 from vcr import stubs as vcr_stubs
 from vcr.cassette import Cassette
@@ -50,6 +49,7 @@ from vcr.serializers import yamlserializer
 from vcr.stubs import VCRHTTPResponse
 
 from conformance.__about__ import __version__
+from conformance._reproduce import literal_secrets
 from conformance.cassettes._journal import (
     FINGERPRINT_FILE,
     FORMAT,
@@ -62,6 +62,8 @@ from conformance.cassettes._journal import (
 )
 from conformance.cassettes._journal import SUFFIX as RECORDING_SUFFIX
 from conformance.cassettes._read import CassetteError, _check_version, _read_bytes
+from conformance.contract import load_contract
+from conformance.engine import RunConfig
 
 __all__ = [
     "FINGERPRINT_FILE",
@@ -158,7 +160,7 @@ def _presenter(scrubber: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]
     return present
 
 
-class _ResponseStub(VCRHTTPResponse):
+class _ResponseStub(VCRHTTPResponse):  # type: ignore[misc]
     """vcrpy's urllib3 response stub (what `requests`, hence schemathesis, reads), with two fixes.
 
     - The response is presented as the cassette stores it when recording too: schemathesis
@@ -222,7 +224,8 @@ class GzipPersister:
             raise CassetteNotFoundError()
         cached = cls._parsed.pop(str(path), None)
         document = cached[1] if cached is not None and cached[0] == _stamp(path) else load_cassette_document(path)
-        return deserialize("", _Parsed(document))
+        requests_and_responses: tuple[Any, ...] = deserialize("", _Parsed(document))
+        return requests_and_responses
 
     @classmethod
     def remember(cls, path: Path, document: dict[str, Any]) -> None:
@@ -353,13 +356,13 @@ class Recording:
     # -- before the run -----------------------------------------------------------------------
 
     def prepare(self, *, controller: bool = True) -> None:
-        """Clear (rewrite) or check the HTTP cache before anything runs; pytest.UsageError if unfit."""
+        """Clear (rewrite) or check the HTTP cache before anything runs; CassetteError if unfit."""
         if self.mode == "rewrite":
             if controller:
                 self.clear()
             return
         for path in self.cassettes():
-            GzipPersister.remember(path, _checked(path))
+            GzipPersister.remember(path, load_cassette_document(path))
 
     def clear(self) -> None:
         """A fresh recording: the previous one goes, HTTP cache included."""
@@ -407,13 +410,6 @@ def verdicts(record: Any, exit_code: int) -> dict[str, Any]:
             "findings": dict(sorted(findings.items()))}
 
 
-def _checked(path: Path) -> dict[str, Any]:
-    try:
-        return load_cassette_document(path)
-    except CassetteError as exc:
-        raise pytest.UsageError(str(exc)) from None
-
-
 def _unrecorded_errors(error: BaseException | None) -> Iterator[CannotOverwriteExistingCassetteException]:
     """vcrpy's error, wherever hypothesis or schemathesis wrapped it."""
     seen: set[int] = set()
@@ -435,7 +431,7 @@ def run_header(
     """What run.json says of the run. A replay is refused only on `format` and on what decides the
     meaning of the recorded requests: the contract's request side per operation and the profile
     that generated them (`cassettes._replay`). `generation` and `versions` are for people."""
-    return json.loads(json.dumps({
+    header: dict[str, Any] = json.loads(json.dumps({
         "format": FORMAT,
         "target": target,
         "base_url": base_url,
@@ -448,3 +444,40 @@ def run_header(
         "versions": {"conformance": __version__, "schemathesis": version("schemathesis"),
                      "hypothesis": version("hypothesis")},
     }, default=list))
+    return header
+
+
+def is_paid_api(base_url: str | None) -> bool:
+    """The real API: where a run records by default, so that a request is never paid for twice."""
+    host = (urlsplit(base_url).hostname or "") if base_url else ""
+    return host == "anthropic.com" or host.endswith(".anthropic.com")
+
+
+def recording_for(config: RunConfig, root: Path, *, disabled: bool = False) -> Recording | None:
+    """How a run is recorded, or None: --record, or a --record-mode, records; so does a run against
+    the real API (where a second request costs money), unless `disabled` (pytest-recording's
+    --disable-recording). Relative cassette folders are under `root`."""
+    if config.record:
+        mode = config.record_mode or "rewrite"
+    elif config.record_mode is not None:
+        mode = config.record_mode
+    elif disabled or not is_paid_api(config.base_url):
+        return None
+    else:
+        mode = "new_episodes"  # record if missing: a paid request is never sent twice
+    profile = config.load_profile()
+    folder = Path(config.cassette_dir)
+    target = target_name(config.base_url)
+    return Recording(
+        mode=mode,
+        folder=(folder if folder.is_absolute() else root / folder) / target,
+        canonical_base=REFERENCE_BASE if config.embedded else None,
+        header=run_header(contract=load_contract(config.spec), profile=profile, seed=config.seed,
+                          include=config.include, exclude=config.exclude, anthropic_version=config.anthropic_version,
+                          betas=config.betas, target=target, base_url=config.base_url or REFERENCE_BASE,
+                          budget_tokens=profile.budget_tokens),
+        http_cache=not config.embedded,  # the embedded server is free: no request is worth caching
+        # The run's own key, scrubbed wherever it shows up; the embedded server's placeholder
+        # key is too short to be one.
+        scrubber=Scrubber(literal_secrets(config.api_key, os.environ.get("ANTHROPIC_API_KEY"))),
+    )

@@ -10,18 +10,15 @@ operation the recording covers, or an explicitly chosen profile that generates o
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from conformance._exit import EXIT_DEPARTURES, EXIT_OK, EXIT_USAGE
-from conformance.cassettes._journal import FINGERPRINT_FILE, FORMAT, RecordedTest, recorded_tests, target_name
+from conformance.cassettes._journal import FINGERPRINT_FILE, FORMAT, RecordedTest, recorded_tests
 from conformance.cassettes._read import CassetteError
-from conformance.contract import Contract, ContractError, load_contract
-from conformance.engine import Budget, Judged, Profile, Session, Target, load_profile
-from conformance.reports import Outcome
+from conformance.contract import Contract, ContractError
+from conformance.engine import Judged, Outcome, Profile, Session, Target, load_profile
 
 # The profile fields that decide which requests a run sends: a replay under a profile that
 # differs in one of them would judge requests that profile never asked for.
@@ -77,7 +74,8 @@ def replay_profile(recorded: Recorded, chosen: str | None, max_examples: int | N
     if not isinstance(kept, dict):
         raise ReplayRefused(f"{recorded.folder / FINGERPRINT_FILE}: no profile recorded")
     known = {f.name for f in fields(Profile)}
-    values = {key: tuple(value) if isinstance(value, list) else value for key, value in kept.items() if key in known}
+    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                              for key, value in kept.items() if key in known}
     original = Profile(**values)
     if chosen is None:
         return original
@@ -105,22 +103,20 @@ def check_contract(recorded: Recorded, contract: Contract) -> None:
             "would be judged against rules they were not generated for; re-record with `conformance run --record`")
 
 
-def replay_session(recorded: Recorded, contract: Contract, profile: Profile, *, include: Iterable[str] = (),
-                   exclude: Iterable[str] = ()) -> tuple[Session, list[Outcome]]:
+def replay_session(recorded: Recorded, contract: Contract, profile: Profile, *, include: Sequence[str] = (),
+                   exclude: Sequence[str] = ()) -> tuple[Session, list[Outcome]]:
     """Judge every recorded test again; the session holds the findings, the outcomes say how each test ended."""
     header = recorded.header
     generation = header.get("generation") or {}
-    session = Session(
-        contract=contract, profile=profile,
-        target=Target(base_url=str(header.get("base_url") or ""),
-                      anthropic_version=str(generation.get("anthropic_version") or "")),
-        include=tuple(include), exclude=tuple(exclude), seed=int(generation.get("seed") or 0),
-        budget=Budget(limit=generation.get("budget_tokens")),
-    )
+    target = Target(base_url=str(header.get("base_url") or ""),
+                    anthropic_version=str(generation.get("anthropic_version") or ""))
+    session = Session.create(contract, profile, target, include=include, exclude=exclude,
+                             seed=int(generation.get("seed") or 0))
+    target.budget.limit = generation.get("budget_tokens")
     outcomes: list[Outcome] = []
     for test in recorded.tests:
         session.begin_test()
-        if test.operation_ids and not any(map(session.wants_operation, test.operation_ids)):
+        if test.operation_ids and not any(map(session.selection.wants_operation, test.operation_ids)):
             outcomes.append(Outcome(test.nodeid, "skipped", message="excluded from this replay"))
             continue
         for operation_id, reason in test.unsupported.items():
@@ -133,8 +129,9 @@ def replay_session(recorded: Recorded, contract: Contract, profile: Profile, *, 
 def _wanted(session: Session, step: Judged) -> bool:
     """A step of a test that is replayed: kept unless its operation is left out (a request that
     matches no operation, such as an unknown-route probe, goes with its test)."""
-    operation_id = step.scenario.operation_id if step.scenario is not None else step.exchange and step.exchange.operation_id
-    return operation_id is None or session.wants_operation(operation_id)
+    exchange = step.exchange
+    operation_id = step.scenario.operation_id if step.scenario is not None else exchange.operation_id if exchange else None
+    return operation_id is None or session.selection.wants_operation(operation_id)
 
 
 def _outcome(test: RecordedTest, session: Session) -> Outcome:
@@ -149,42 +146,7 @@ def _outcome(test: RecordedTest, session: Session) -> Outcome:
     return Outcome(test.nodeid, "passed", test.duration, operation)
 
 
-def replay_run(options: Any, out: TextIO | None = None) -> Any:
-    """`conformance run --replay` (options: engine RunOptions); returns a RunResult."""
-    from conformance.engine._run import RunResult
-    from conformance.reports import BaselineError, RunReporter
-
-    out = out or sys.stdout
-    folder = Path(options.cassette_dir or "cassettes") / _target_folder(options)
-    try:
-        recorded = load_recorded(folder)
-        contract = load_contract(options.spec)
-        check_contract(recorded, contract)
-        profile = replay_profile(recorded, options.profile, options.max_examples)
-        reporter = RunReporter(options, out)
-    except (ContractError, BaselineError) as exc:
-        return RunResult(EXIT_USAGE, None, str(exc))
-    if reporter.live is not None:
-        reporter.live.stop()
-    session, outcomes = replay_session(recorded, contract, profile, include=options.include, exclude=options.exclude)
-    record = session.to_record()
-    if record.exchanges == 0 and any(test.steps for test in recorded.tests):
-        selected = " ".join([*(f"--include {name}" for name in options.include),
-                             *(f"--exclude {name}" for name in options.exclude)])
-        return RunResult(EXIT_USAGE, None, f"{folder} has no exchange for the operations selected ({selected})")
-    crashed = any(t.outcome in ("failed", "error") and not t.departures for t in outcomes)
-    result = RunResult(EXIT_DEPARTURES if record.errors or crashed else EXIT_OK, record)
-    reporter.log.outcomes = {t.nodeid: t for t in outcomes}
-    reporter.recording = {"mode": "replay", "folder": str(folder), "tests": len(recorded.tests),
-                          "versions": _versions(recorded.header)}
-    reporter.finish(result, 0)
-    return result
-
-
-def _versions(header: Mapping[str, Any]) -> dict[str, str]:
+def recorded_versions(header: Mapping[str, Any]) -> dict[str, str]:
+    """The library versions that generated a recording (shown, never checked)."""
     versions = header.get("versions")
     return {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {}
-
-
-def _target_folder(options: Any) -> str:
-    return target_name(options.base_url)

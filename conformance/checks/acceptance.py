@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance._exchange import Exchange
+from conformance._exchange import Exchange, Severity
 from conformance.checks._registry import CheckContext, Failure, check
 
 FAULT_HEADER = "x-conformance-fault"
@@ -37,7 +37,7 @@ def invalid_rejected(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]
         return  # probes with a known answer are judged by acceptance.expected_status
     if not 200 <= exchange.response.status < 300:
         return
-    severity = "warning" if ctx.options.get("negative") == "lenient" else None
+    severity: Severity | None = "warning" if ctx.options.get("negative") == "lenient" else None
     yield Failure(f"an invalid request was accepted with status {exchange.response.status}", severity=severity)
 
 
@@ -49,7 +49,8 @@ def _version_gated(exchange: Exchange, ctx: CheckContext) -> list[str]:
     if ctx.contract is None or version not in ctx.contract.api_versions:
         return []
     beta = "anthropic-beta" in request.headers or "beta=true" in request.query.split("&")
-    return ctx.contract.gated_messages(request.json(), version, beta=beta)
+    reasons: list[str] = ctx.contract.gated_messages(request.json(), version, beta=beta)
+    return reasons
 
 
 @check("acceptance.valid_accepted", group="acceptance", severity="warning")

@@ -17,6 +17,7 @@ from conformance._exchange import (
     ExpectedStop,
     FileRoundTrip,
     PaginationWalk,
+    Severity,
     StreamPair,
 )
 from conformance.checks._registry import CheckContext, Failure, check
@@ -118,7 +119,7 @@ def pagination_walk(scenario: PaginationWalk, ctx: CheckContext) -> Iterator[Fai
     pages = [e for e in scenario.pages if e.response.status == 200]
     for number, page in enumerate(pages):
         body = _json(page) or {}
-        ids = [item.get("id") for item in body.get("data") or [] if isinstance(item, dict)]
+        ids = [str(item.get("id")) for item in body.get("data") or [] if isinstance(item, dict)]
         where = f"page {number + 1}"
         if isinstance(limit, int) and len(ids) > limit:
             yield Failure(f"{len(ids)} items on a page with limit={limit}", location=where)
@@ -165,7 +166,7 @@ def batch_lifecycle(scenario: BatchLifecycle, ctx: CheckContext) -> Iterator[Fai
         if expected and total != len(expected):
             yield Failure(f"request_counts sum to {total}, the batch has {len(expected)} requests", location=step)
         status = body.get("processing_status")
-        rank = _STATUS_ORDER.get(status, last_rank)
+        rank = _STATUS_ORDER.get(str(status), last_rank)
         if rank < last_rank:
             yield Failure(f"processing_status went back to {status}", location=step)
         last_rank = max(last_rank, rank)
@@ -228,7 +229,7 @@ def stop_reason_expected(scenario: ExpectedStop, ctx: CheckContext) -> Iterator[
     if exchange.response.status != 200:
         return
     message = accumulate(exchange.response.frames) if exchange.response.is_stream else _json(exchange) or {}
-    severity = None if ctx.options.get("deterministic", True) else "warning"
+    severity: Severity | None = None if ctx.options.get("deterministic", True) else "warning"
     wanted = scenario.stop_reason
     if message.get("stop_reason") != wanted:
         yield Failure(f"stop_reason is {message.get('stop_reason')!r}, expected {wanted!r}", severity=severity)

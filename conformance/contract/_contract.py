@@ -17,7 +17,6 @@ import referencing.jsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-import conformance
 from conformance.contract._bundle import bundle
 from conformance.contract._errors import ContractError
 from conformance.contract._versions import api_versions, gated_messages, version_document
@@ -28,9 +27,13 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 STREAM_MEDIA_TYPE = "text/event-stream"
 
 
+PACKAGE = Path(__file__).resolve().parents[1]
+"""The `conformance` package's folder: an installed wheel keeps the contract in `_specs/`."""
+
+
 def bundled_contract_path() -> Path:
     """The contract shipped with the package (an installed wheel) or the checkout's specs/."""
-    package = Path(conformance.__file__).resolve().parent
+    package = PACKAGE
     for candidate in (package / "_specs" / "anthropic.yaml", package.parent / "specs" / "anthropic.yaml"):
         if candidate.is_file():
             return candidate
@@ -114,7 +117,7 @@ class ContractView:
         self.name = name
         self.document = document
         self._uri = f"urn:anthropic-conformance:{name}"
-        resource = referencing.Resource(contents=document, specification=referencing.jsonschema.DRAFT202012)
+        resource = referencing.jsonschema.DRAFT202012.create_resource(document)
         self._registry: referencing.Registry = referencing.Registry().with_resource(self._uri, resource)
         self._validators: dict[str, Draft202012Validator] = {}
         self._fast: dict[str, Any] = {}
@@ -397,7 +400,8 @@ class Contract:
         schemas = (self.view(view).document.get("components") or {}).get("schemas") or {}
         if name not in schemas:
             raise ContractError(f"the contract has no schema named {name!r}")
-        return schemas[name]
+        schema: dict[str, Any] = schemas[name]
+        return schema
 
     def validate(self, target: str, instance: Any, *, view: View = "strict") -> list[SchemaError]:
         """Validate against a schema name or a JSON pointer; an empty list means valid."""

@@ -408,8 +408,8 @@ class _Differ:
         self.notes.append(
             f"{where}: events compared through component {ref_name(ref)} (the other document has no {STREAM} here)"
         )
-        pair = (events, {"$ref": ref}) if removed else ({"$ref": ref}, events)
-        self.schema(*pair, "response", f"{where} {STREAM} events (component {ref_name(ref)})", events=True)
+        old, new = (events, {"$ref": ref}) if removed else ({"$ref": ref}, events)
+        self.schema(old, new, "response", f"{where} {STREAM} events (component {ref_name(ref)})", events=True)
 
     # -- schemas --------------------------------------------------------------------------------
     def schema(

@@ -204,10 +204,10 @@ class Schemas:
         # Plain alternatives of distinct types (`anyOf: [{type: boolean}, {type: array, items}]`)
         # say what `type: [boolean, array], items` says: keywords only apply to their own type.
         views = [self.view(m) for m in members]
-        kinds = [b.get("type") for b in bodies]
+        member_types = [b.get("type") for b in bodies]
         if (
-            all(isinstance(k, str) for k in kinds)
-            and len(set(kinds)) == len(kinds)
+            all(isinstance(k, str) for k in member_types)
+            and len(set(member_types)) == len(member_types)
             and all(
                 v.ref is None and v.variants is None and "enum" not in v.node and "const" not in v.node for v in views
             )
@@ -215,7 +215,7 @@ class Schemas:
             merged: dict[str, Any] = {**siblings}
             for body in bodies:
                 merged.update({k: v for k, v in body.items() if k != "type"})
-            merged["type"] = kinds
+            merged["type"] = member_types
             return merged
         return None
 

@@ -188,17 +188,18 @@ def sdk_drift(contract: Contract, sdk: SdkTypes | str | Path | None = None) -> S
     if not contract.schemas:
         raise ContractError(f"{contract.source}: the contract has no component schemas to compare")
     walker = _Walker(contract, types)
-    for surface, index in (("GA", 1), ("beta", 2)):
+    surfaces: tuple[tuple[Surface, int], ...] = (("GA", 1), ("beta", 2))
+    for surface, index in surfaces:
         walker.visited.clear()
         for root in ROOTS:
             sdk_name = next((name for name in root[index].split("|") if name in types.schemas), None)
             if sdk_name is not None and root[0] in walker.contract.components:
-                walker.surface = surface  # type: ignore[assignment]
+                walker.surface = surface
                 walker.walk({"$ref": SCHEMA_PREFIX + sdk_name}, {"$ref": SCHEMA_PREFIX + root[0]}, root[0])
         walker.run()
-    for surface in ("GA", "beta"):
+    for surface, _ in surfaces:
         for family in FAMILIES:
-            walker.report.coverage.setdefault((surface, family), Coverage())  # type: ignore[index]
+            walker.report.coverage.setdefault((surface, family), Coverage())
     walker.report.coverage = dict(sorted(walker.report.coverage.items(),
                                          key=lambda kv: (kv[0][0] != "GA", FAMILIES.index(kv[0][1]))))
     return walker.report

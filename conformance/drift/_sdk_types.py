@@ -39,7 +39,8 @@ class SdkTypes:
 
     @property
     def schemas(self) -> dict[str, Any]:
-        return self.document["components"]["schemas"]
+        schemas: dict[str, Any] = self.document["components"]["schemas"]
+        return schemas
 
     def find(self, name: str) -> str | None:
         """The component for `module.Class` (as written under types/), or None."""
@@ -177,7 +178,7 @@ class _Module:
         total = not any(k.arg == "total" and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords)
         properties: dict[str, Any] = {}
         required: list[str] = []
-        for key, value in zip(fields.keys, fields.values):
+        for key, value in zip(fields.keys, fields.values, strict=True):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 properties[key.value] = self.annotation(value)
                 wrapper = _name(value.value) if isinstance(value, ast.Subscript) else ""

@@ -11,7 +11,6 @@ tolerant view and the SSE state machine they lack.
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,10 +26,10 @@ from conformance.engine._target import TargetUnreachable
 
 MAX_STREAM_EVENTS = 100_000  # schemathesis stops reading a stream after 20 events by default
 _CLAMPED = ("max_tokens", "max_tokens_to_sample")
-# The session whose run is under way. Schemathesis calls checks without a context of ours, so the
-# running session is kept here (one run at a time per process; xdist workers are processes).
-_active: Session | None = None
-_active_lock = threading.Lock()
+# The session each schema's run reports to, by the schema's id. Schemathesis calls checks with a
+# context of its own; the case knows its schema, so the check finds its session through it. An
+# entry lives as long as its run (run_operations removes it).
+_SESSIONS: dict[int, Session] = {}
 
 
 @contextmanager
@@ -44,7 +43,7 @@ def without_local_constants() -> Iterator[None]:
 
     from hypothesis.internal.conjecture import providers
 
-    empty = providers.Constants()
+    empty = providers.Constants()  # type: ignore[attr-defined]
     providers.CONSTANTS_CACHE.cache.clear()  # pools computed before may hold local constants
     try:
         with mock.patch.object(providers, "_get_local_constants", lambda: empty):
@@ -67,26 +66,25 @@ def schemathesis_schema(session: Session) -> Any:
     # comes from the explicit seed; hypothesis's `derandomize` would cost a third more time.
     config.generation.update(modes=modes, max_examples=profile.max_examples, no_shrink=profile.live, database="none")
     config.phases.update(phases=list(profile.phases))
-    config.seed = session.seed
+    config.seed = session.record.seed
     return schema
 
 
 def run_operations(session: Session, schema: Any, operation_ids: list[str], phases: list[str]) -> None:
     """Run some phases over some operations; findings land in the session."""
-    global _active
-    with _active_lock:
-        _active = session
-        schema.config.phases.update(phases=phases)
-        try:
-            for event in from_schema(schema.include(operation_id=operation_ids)).execute():
-                if isinstance(event, events.FatalError):
-                    raise event.exception
-                if isinstance(event, events.NonFatalError) and _is_connection_error(event.value):
-                    raise TargetUnreachable(f"{session.target.base_url}: {event.value}")
-                if session.stopped:
-                    break
-        finally:
-            _active = None
+    schema.config.phases.update(phases=phases)
+    selected = schema.include(operation_id=operation_ids)
+    _SESSIONS[id(selected)] = session
+    try:
+        for event in from_schema(selected).execute():
+            if isinstance(event, events.FatalError):
+                raise event.exception
+            if isinstance(event, events.NonFatalError) and _is_connection_error(event.value):
+                raise TargetUnreachable(f"{session.target.base_url}: {event.value}")
+            if session.stopped:
+                break
+    finally:
+        _SESSIONS.pop(id(selected), None)
 
 
 def _is_connection_error(error: BaseException) -> bool:
@@ -96,9 +94,9 @@ def _is_connection_error(error: BaseException) -> bool:
 
 
 @schemathesis.check
-def conformance(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
+def conformance(ctx: Any, response: Any, case: schemathesis.Case[Any]) -> bool | None:
     """The bridge from schemathesis to the project's checks (see the module docstring)."""
-    session = _active
+    session = _SESSIONS.get(id(case.operation.schema))
     if session is None:
         return None
     operation_id = str(case.operation.definition.raw.get("operationId") or case.operation.label)
@@ -107,7 +105,7 @@ def conformance(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None
     return None
 
 
-def clamp(case: schemathesis.Case, cap: int) -> None:
+def clamp(case: schemathesis.Case[Any], cap: int) -> None:
     """Cost guard: no generated request asks for more than the profile's max_tokens_cap."""
     if isinstance(case.body, dict):
         for key in _CLAMPED:
@@ -117,13 +115,13 @@ def clamp(case: schemathesis.Case, cap: int) -> None:
 
 
 @schemathesis.hook("before_call")
-def _before_call(context: Any, case: schemathesis.Case, kwargs: dict[str, Any]) -> None:
-    session = _active
+def _before_call(context: Any, case: schemathesis.Case[Any], kwargs: dict[str, Any]) -> None:
+    session = _SESSIONS.get(id(case.operation.schema))
     if session is not None:
         clamp(case, session.profile.max_tokens_cap)
 
 
-def _exchange(case: schemathesis.Case, response: Any, operation_id: str) -> Exchange:
+def _exchange(case: schemathesis.Case[Any], response: Any, operation_id: str) -> Exchange:
     prepared = response.request
     body = prepared.body if isinstance(prepared.body, bytes) else (prepared.body or "").encode() or None
     negative = case.meta is not None and case.meta.generation.mode == GenerationMode.NEGATIVE
@@ -138,7 +136,7 @@ def _exchange(case: schemathesis.Case, response: Any, operation_id: str) -> Exch
     )
 
 
-def _mutation(case: schemathesis.Case) -> dict[str, str]:
+def _mutation(case: schemathesis.Case[Any]) -> dict[str, str]:
     """What schemathesis changed to make the case invalid, as `mutation_expectation` reads it."""
     data = case.meta.phase.data if case.meta is not None else None
     location = getattr(getattr(data, "parameter_location", None), "value", None)

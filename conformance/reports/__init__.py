@@ -7,6 +7,7 @@ junit.xml, summary.md, report.html and the terminal; baselines of known departur
 docs/reports.md describes the formats; docs/results.schema.json is the JSON Schema of results.json.
 """
 
+from conformance.engine import Outcome
 from conformance.reports._baseline import (
     Baseline,
     BaselineError,
@@ -24,7 +25,6 @@ from conformance.reports._html import to_html
 from conformance.reports._json import (
     SCHEMA_VERSION,
     STATUSES,
-    Outcome,
     ResultsError,
     RunInfo,
     build_results,
@@ -32,8 +32,8 @@ from conformance.reports._json import (
 )
 from conformance.reports._junit import to_junit
 from conformance.reports._markdown import to_markdown
-from conformance.reports._reporter import REPORT_FILES, RunReporter, write_reports
-from conformance.reports._sample import finding_key
+from conformance.reports._merge import MergeError, merge_results, record_of
+from conformance.reports._reporter import REPORT_FILES, RunReporter, exit_code, write_reports
 from conformance.reports._terminal import LiveProgress, print_summary
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "Comparison",
     "Entry",
     "LiveProgress",
+    "MergeError",
     "Outcome",
     "ResultsError",
     "RunInfo",
@@ -53,10 +54,12 @@ __all__ = [
     "baseline_from_results",
     "build_results",
     "compare_results",
-    "finding_key",
+    "exit_code",
     "load_baseline",
     "load_results",
+    "merge_results",
     "print_summary",
+    "record_of",
     "render_comparison",
     "to_html",
     "to_junit",

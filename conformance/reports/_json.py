@@ -19,18 +19,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance.__about__ import __version__
 from conformance._exchange import Finding
 from conformance._reproduce import REDACTED, literal_secrets, scrub_text
 from conformance.checks import registered_checks
+from conformance.engine import Outcome, RunRecord, finding_key
 from conformance.reports._baseline import Baseline
-from conformance.reports._sample import finding_key
-
-if TYPE_CHECKING:
-    from conformance.engine._session import RunRecord
 
 SCHEMA_VERSION = "1.1"
 DEPENDENCIES = ("schemathesis", "hypothesis", "pytest", "pytest-xdist", "httpx", "starlette", "jsonschema",
@@ -48,21 +45,6 @@ class ResultsError(Exception):
 
 
 @dataclass
-class Outcome:
-    """One pytest test of the suite as it ended (conformance.reports._pytest collects them)."""
-
-    nodeid: str
-    outcome: str
-    """passed, failed, skipped or error (a failure outside the test body)."""
-    duration: float = 0.0
-    operation_id: str | None = None
-    message: str | None = None
-    """The skip reason, or the failure text (cut short)."""
-    departures: bool = False
-    """The failure is the suite reporting error findings (not a crash of the suite itself)."""
-
-
-@dataclass
 class RunInfo:
     """What the run was asked to do, and when it ran: the metadata a RunRecord does not carry."""
 
@@ -75,6 +57,8 @@ class RunInfo:
     exclude: Sequence[str] = ()
     workers: int = 1
     max_examples: int | None = None
+    shard: str | None = None
+    """`K/N` when the run was one part of a sharded run."""
     recording: Mapping[str, Any] | None = None
     """How the run used a recording: {"mode": "record" or "replay", "folder", "tests", "versions"}."""
     secrets: Sequence[str | None] = field(default=(), repr=False)
@@ -113,7 +97,12 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
             "tokens": record.tokens,
             "stop_reason": record.stop_reason,
             "exit_code": info.exit_code,
+            "completed": record.aborted is None,
+            "aborted": record.aborted,
+            "shard": info.shard,
             "recording": dict(info.recording) if info.recording is not None else None,
+            "deselected_checks": list(record.deselected_checks),
+            "excluded_operations": list(record.excluded),
         },
         "totals": {
             "errors": len(errors),
@@ -138,7 +127,8 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
             "stale": [entry.to_dict() for entry in stale],
         },
     }
-    return _scrub(document, literal_secrets(*info.secrets))
+    scrubbed: dict[str, Any] = _scrub(document, literal_secrets(*info.secrets))
+    return scrubbed
 
 
 def write_results(results: Mapping[str, Any], path: Path) -> None:
@@ -157,7 +147,8 @@ def load_results(path: str | Path) -> dict[str, Any]:
     if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
         raise ResultsError(f"{path}: not a results.json of schema {SCHEMA_VERSION.split('.')[0]}.x "
                            f"(schema_version {version or 'missing'})")
-    return data
+    results: dict[str, Any] = data
+    return results
 
 
 def _finding(finding: Finding, group_of: Mapping[str, str], samples: Mapping[str, str],
@@ -173,7 +164,8 @@ def _operations(record: RunRecord, findings: list[dict[str, Any]], group_of: Map
     """One row per operation: its status, each group's status, each check that ran on it."""
     deselected = set(record.deselected_checks)
     deselected_groups = {g for g in groups if all(c in deselected for c, cg in group_of.items() if cg == g)}
-    skip_reasons = {t.operation_id: t.message for t in tests if t.outcome == "skipped" and t.operation_id}
+    skip_reasons: dict[str | None, str | None] = {t.operation_id: t.message for t in tests
+                                                  if t.outcome == "skipped" and t.operation_id}
     extra = [""] if "" in record.checks_run else []  # exchanges no operation matched: a row of their own
     rows = []
     for key in [*record.operations, *extra, *sorted(set(record.checks_run) - set(record.operations) - {""})]:
@@ -279,13 +271,6 @@ def _scrub(value: Any, secrets: Sequence[str]) -> Any:
     if isinstance(value, list):
         return [_scrub(v, secrets) for v in value]
     return value
-
-
-def shorten(text: str, limit: int) -> str:
-    """The engine's shorten (imported when used: the engine imports this package for its samples)."""
-    from conformance.engine._session import shorten as engine_shorten
-
-    return engine_shorten(text, limit)
 
 
 def now() -> datetime:

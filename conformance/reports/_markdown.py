@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from conformance._reproduce import shorten
 from conformance.reports._json import (
     FAIL,
     KNOWN,
@@ -20,7 +21,6 @@ from conformance.reports._json import (
     WARN,
     important_findings,
     not_run_lines,
-    shorten,
 )
 
 MAX_CHARS = 60_000

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from conformance._reproduce import scrub_text
-from conformance.reports._json import Outcome
+from conformance.engine import Outcome
 
 _OPERATION = re.compile(r"::test_operation\[(?P<operation>[^\]]+)\]$")
 # The failure message of Session.fail_on_errors: a test failed because the target departed from

@@ -1,8 +1,10 @@
 """What `conformance run` shows and writes around the pytest run: live progress, pytest's own
-output kept aside, the baseline applied to the exit code, the report files, the terminal summary.
+output kept aside, results.json with the baseline applied, the verdict's exit code, the report
+files, the terminal summary.
 
-conformance.engine._run.execute drives it: `plugins` go to pytest.main, `pytest_output()` wraps
-the call, `finish()` follows it.
+The runner (conformance._runner) drives it: `plugins` go to pytest.main, `pytest_output()` wraps
+the call, then `results()`, `exit_code()` (the one place a verdict becomes an exit code) and
+`finish()`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-import pytest
-
+from conformance._exit import EXIT_DEPARTURES, EXIT_OK, EXIT_USAGE
+from conformance.engine import Outcome, RunConfig, RunRecord
 from conformance.reports._baseline import Baseline, load_baseline
 from conformance.reports._html import to_html
 from conformance.reports._json import RunInfo, build_results, now, write_results
@@ -23,9 +25,6 @@ from conformance.reports._junit import to_junit
 from conformance.reports._markdown import to_markdown
 from conformance.reports._pytest import SuiteLog
 from conformance.reports._terminal import LiveProgress, Mode, print_summary
-
-if TYPE_CHECKING:
-    from conformance.engine._run import RunOptions, RunResult
 
 REPORT_FILES = ("junit.xml", "results.json", "summary.md", "report.html")
 
@@ -42,16 +41,24 @@ def write_reports(results: Mapping[str, Any], directory: str | Path) -> list[Pat
     return paths
 
 
+def exit_code(results: Mapping[str, Any], *, suite_broke: bool = False) -> int:
+    """The verdict as an exit code (README "Exit codes"): departures outside the baseline, or a
+    suite that broke (a test failed for another reason than departures), or a run that could not
+    proceed, give 1."""
+    run = results["run"]
+    if suite_broke or results["totals"]["new_errors"] or run.get("completed") is False:
+        return EXIT_DEPARTURES
+    return EXIT_OK
+
+
 class RunReporter:
-    def __init__(self, options: RunOptions, out: TextIO) -> None:
-        self.options, self.out = options, out
-        self.baseline: Baseline | None = load_baseline(options.baseline) if options.baseline else None
-        self.mode: Mode = "quiet" if options.quiet else "verbose" if options.verbose else "normal"
+    def __init__(self, config: RunConfig, out: TextIO) -> None:
+        self.config, self.out = config, out
+        self.baseline: Baseline | None = load_baseline(config.baseline) if config.baseline else None
+        self.mode: Mode = "quiet" if config.quiet else "verbose" if config.verbose else "normal"
         self.log = SuiteLog()
         self.live = LiveProgress.on_stderr() if self.mode == "normal" else None
         self.started = now()
-        self.recording: Mapping[str, Any] | None = None
-        """How the run used a recording (results.json `run.recording`), set by the run."""
         self._pytest_output = io.StringIO()
 
     @property
@@ -69,35 +76,37 @@ class RunReporter:
                 with contextlib.redirect_stdout(self._pytest_output):
                     yield
         finally:
-            if self.live is not None:
-                self.live.stop()
+            self.stop_progress()
 
-    def finish(self, result: RunResult, pytest_code: int) -> None:
-        """Apply the baseline to the exit code, write the reports, print the summary."""
-        from conformance.engine._run import EXIT_DEPARTURES, EXIT_OK, EXIT_USAGE
+    def stop_progress(self) -> None:
+        if self.live is not None:
+            self.live.stop()
 
-        suite_broke = bool(self.log.crashes) or pytest_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
-        if self.mode != "verbose" and (suite_broke or result.problem or result.record is None):
+    def show_pytest_output(self) -> None:
+        """What pytest printed, when the suite (not the target) broke."""
+        if self.mode != "verbose":
             self.out.write(self._pytest_output.getvalue())
-        record = result.record
-        if record is None:
-            return
-        options = self.options
-        info = RunInfo(started_at=self.started, finished_at=now(), exit_code=result.exit_code,
-                       anthropic_version=options.anthropic_version, betas=options.betas, include=options.include,
-                       exclude=options.exclude, workers=options.workers, max_examples=options.max_examples,
-                       recording=self.recording,
-                       secrets=(options.api_key, os.environ.get("ANTHROPIC_API_KEY")))
-        results = build_results(record, info, self.log.tests, self.baseline)
-        if (self.baseline is not None and result.exit_code == EXIT_DEPARTURES and not suite_broke
-                and results["totals"]["new_errors"] == 0):
-            result.exit_code = EXIT_OK  # every departure is a known one
-        results["run"]["exit_code"] = result.exit_code
-        result.results = results
+
+    def results(self, record: RunRecord, tests: Sequence[Outcome] | None = None,
+                recording: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """results.json of the run, the baseline applied; its exit code is set by `finish`."""
+        config = self.config
+        info = RunInfo(started_at=self.started, finished_at=now(), exit_code=EXIT_OK,
+                       anthropic_version=config.anthropic_version, betas=config.betas, include=config.include,
+                       exclude=config.exclude, workers=config.workers, max_examples=config.max_examples,
+                       recording=recording, shard=str(config.shard) if config.shard else None,
+                       secrets=(config.api_key, os.environ.get("ANTHROPIC_API_KEY")))
+        return build_results(record, info, self.log.tests if tests is None else tests, self.baseline)
+
+    def finish(self, results: dict[str, Any], code: int) -> int:
+        """Write the reports and print the summary; the exit code (EXIT_USAGE if a report cannot be written)."""
+        results["run"]["exit_code"] = code
         written: Sequence[Path] = ()
-        if options.report_dir:
+        if self.config.report_dir:
             try:
-                written = write_reports(results, options.report_dir)
+                written = write_reports(results, self.config.report_dir)
             except OSError as exc:
-                result.exit_code, result.problem = EXIT_USAGE, f"cannot write the reports: {exc}"
+                self.out.write(f"error: cannot write the reports: {exc}\n")
+                code = EXIT_USAGE
         print_summary(results, self.out, self.mode, [str(path) for path in written])
+        return code

@@ -31,6 +31,7 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
+from conformance._reproduce import shorten
 from conformance.reports._json import (
     FAIL,
     KNOWN,
@@ -41,7 +42,6 @@ from conformance.reports._json import (
     WARN,
     important_findings,
     not_run_lines,
-    shorten,
 )
 
 Mode = Literal["quiet", "normal", "verbose"]
@@ -115,16 +115,18 @@ class LiveProgress:
 
     def status(self) -> str:
         """Findings and tokens so far, read from the session at each refresh (a test can take a while)."""
-        from conformance.suite.plugin import SESSION_KEY
+        from conformance.suite import plugin_of
 
-        session = self.config.stash.get(SESSION_KEY, None) if self.config is not None else None
+        plugin = plugin_of(self.config) if self.config is not None else None
+        session = plugin.session if plugin is not None else None
         if session is None:  # xdist: findings live in the workers until they finish
             return ""
-        errors = sum(1 for f in session.findings if f.severity == "error")
-        parts = [f"[red]{errors} errors[/]" if errors else "0 errors", f"{len(session.findings) - errors} warnings"]
-        if session.budget.spent:
-            limit = f"/{session.budget.limit:,}" if session.budget.limit else ""
-            parts.append(f"{session.budget.spent:,}{limit} tokens")
+        findings, budget = session.record.findings, session.target.budget
+        errors = sum(1 for f in findings if f.severity == "error")
+        parts = [f"[red]{errors} errors[/]" if errors else "0 errors", f"{len(findings) - errors} warnings"]
+        if budget.spent:
+            limit = f"/{budget.limit:,}" if budget.limit else ""
+            parts.append(f"{budget.spent:,}{limit} tokens")
         return " · ".join(parts)
 
     @pytest.hookimpl(trylast=True)
@@ -225,6 +227,8 @@ def _verdict(results: Mapping[str, Any]) -> list[str]:
               f"in {run['duration_seconds']:.1f}s")]
     if run["stop_reason"]:
         lines.append(f"  stopped early: {run['stop_reason']}")
+    if run.get("aborted"):
+        lines.append(f"  did not complete: {run['aborted']}")
     recording = run.get("recording")
     if recording and recording["mode"] == "record":
         lines.append(f"  recorded: {recording['folder']} ({recording.get('tests', 0)} tests; replay with --replay)")

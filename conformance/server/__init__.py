@@ -12,6 +12,18 @@ from __future__ import annotations
 
 from conformance.server._app import create_app
 from conformance.server._config import ServerConfig
-from conformance.server._run import DEFAULT_HOST, DEFAULT_PORT, run_server
+from conformance.server._run import DEFAULT_HOST, DEFAULT_PORT, build_server, run_server
+from conformance.server._thread import ServerDidNotStart, free_port, serve_app, serve_reference
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig", "create_app", "run_server"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "ServerConfig",
+    "ServerDidNotStart",
+    "build_server",
+    "create_app",
+    "free_port",
+    "run_server",
+    "serve_app",
+    "serve_reference",
+]

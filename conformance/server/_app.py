@@ -31,9 +31,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# A beta name as the contract defines it (common.yaml AnthropicBetaValue): `name-YYYY-MM-DD`.
-BETA_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*-[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
 from conformance.server import _batches, _complete, _files, _messages, _models, _skills
 from conformance.server._config import ServerConfig
 from conformance.server._errors import ApiError, error_response
@@ -43,6 +40,9 @@ from conformance.server._rng import Rng
 from conformance.server._state import ServerState
 from conformance.server._store import Store
 from conformance.server._validation import API_VERSIONS, use_contract
+
+# A beta name as the contract defines it (common.yaml AnthropicBetaValue): `name-YYYY-MM-DD`.
+BETA_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*-[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 log = logging.getLogger("conformance.server")
 

@@ -253,9 +253,10 @@ async def create_batch(request: Request) -> Response:
     state = server_state(request)
     pairs = parse_requests(await read_json(request))
     version = api_version(request)
-    lines = [{"custom_id": custom_id, "result": answer(state, params, version=version, beta=beta_call(request))}
-             for custom_id, params in pairs]
-    succeeded = sum(1 for line in lines if line["result"]["type"] == "succeeded")
+    beta = beta_call(request)
+    results = [(custom_id, answer(state, params, version=version, beta=beta)) for custom_id, params in pairs]
+    lines = [{"custom_id": custom_id, "result": result} for custom_id, result in results]
+    succeeded = sum(1 for _, result in results if result["type"] == "succeeded")
     batch_id = state.store.new_id(ID_PREFIX)
     record = new_record(batch_id, state.store.now().timestamp(), len(lines), succeeded)
     state.store.insert(KIND, batch_id, record, blob=_jsonl(lines))

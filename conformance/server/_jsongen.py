@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 
-try:  # Python's regex parser: public as sre_parse until 3.11, re._parser since
-    import re._parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse  # type: ignore[no-redef]
+if sys.version_info >= (3, 11):  # Python's regex parser: public as sre_parse until 3.11, re._parser since
+    import re._parser as sre_parse  # type: ignore[import-not-found]
+else:  # pragma: no cover - Python 3.10
+    import sre_parse
 from collections.abc import Mapping
 from typing import Any
 

@@ -342,8 +342,8 @@ def generate_message(params: Mapping[str, Any], *, seed: int, outcome: Outcome |
         }
 
     if params.get("compaction") is not None:
-        block, used = _compaction(params, budget)
-        content.append(block)
+        summary, used = _compaction(params, budget)
+        content.append(summary)
         stop_reason = "compaction"
         return finish()
 

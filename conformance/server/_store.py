@@ -136,7 +136,7 @@ class Store(ABC):
     def count(self) -> int:
         """How many objects (of every kind, children included) are stored."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional: a no-op unless the back end holds resources
         """Release the back end's resources (a no-op in memory)."""
 
 

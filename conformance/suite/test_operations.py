@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from conformance.engine._generation import run_operations
-from conformance.engine._session import Session
-from conformance.engine._target import TargetUnreachable
+from conformance.engine import Session, TargetUnreachable, run_operations
+from conformance.suite._control import fail_on_errors, require, unreachable
 
 STATEFUL = "stateful"
 
@@ -19,7 +18,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "operation_id" in metafunc.fixturenames:
         from conformance.contract import load_contract
 
-        contract = load_contract(metafunc.config.getoption("--conformance-spec"))
+        contract = load_contract(metafunc.config.getoption("conformance_spec", None))
         metafunc.parametrize("operation_id", [op.operation_id for op in contract.operations])
 
 
@@ -27,18 +26,18 @@ def _run(session: Session, schema: Any, operation_ids: list[str], phases: list[s
     try:
         run_operations(session, schema, operation_ids, phases)
     except TargetUnreachable as exc:
-        pytest.exit(f"conformance: target unreachable: {exc}", returncode=3)
+        unreachable(session, str(exc))
     # A stop (the token budget is spent) ends the run after this test: see the plugin's test scope.
 
 
 def test_operation(operation_id: str, conformance_session: Session, conformance_schema: Any) -> None:
     session = conformance_session
-    session.require(operation_id)
+    require(session, operation_id)
     phases = [phase for phase in session.profile.phases if phase != STATEFUL]
     if not phases:
         pytest.skip("no generation phase selected by the profile")
     _run(session, conformance_schema, [operation_id], phases)
-    session.fail_on_errors(operation_id)
+    fail_on_errors(session, operation_id)
 
 
 def test_stateful_links(conformance_session: Session, conformance_schema: Any) -> None:
@@ -48,6 +47,6 @@ def test_stateful_links(conformance_session: Session, conformance_schema: Any) -
     if STATEFUL not in session.profile.phases:
         pytest.skip("the profile does not select the stateful phase")
     offered = [op.operation_id for op in session.contract.operations
-               if session.profile.offers(op.operation_id) and session.wants_operation(op.operation_id)]
+               if session.profile.offers(op.operation_id) and session.selection.wants_operation(op.operation_id)]
     _run(session, conformance_schema, offered, [STATEFUL])
-    session.fail_on_errors(None, label="stateful links")
+    fail_on_errors(session, "stateful links")

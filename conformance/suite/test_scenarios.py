@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conformance.engine import _requests, _scenarios
-from conformance.engine._session import Session
+from conformance import engine
+from conformance.engine import Session
+from conformance.suite._control import fail_on_errors, require, require_model
 
 
 def _settings(session: Session) -> settings:
@@ -29,33 +30,33 @@ def _settings(session: Session) -> settings:
 
 
 def _requests_strategy(session: Session, *, thinking: bool = True) -> st.SearchStrategy[dict[str, Any]]:
-    return _requests.message_requests(session.model, session.profile.max_tokens_cap, thinking=thinking)
+    return engine.message_requests(require_model(session), session.profile.max_tokens_cap, thinking=thinking)
 
 
 def test_generated_messages_stream_like_non_stream(conformance_session: Session) -> None:
     session = conformance_session
-    session.require("createMessage")
+    require(session, "createMessage")
 
     @_settings(session)
     @given(_requests_strategy(session))
     def check(request: dict[str, Any]) -> None:
-        session.judge_scenario(_scenarios.stream_pair(session.target, request))
+        session.judge_scenario(engine.stream_pair(session.target, request))
 
     check()
-    session.fail_on_errors("createMessage")
+    fail_on_errors(session, "createMessage")
 
 
 def test_count_tokens_matches_usage(conformance_session: Session) -> None:
     session = conformance_session
-    session.require("countMessageTokens", "createMessage")
+    require(session, "countMessageTokens", "createMessage")
 
     @_settings(session)
     @given(_requests_strategy(session, thinking=False))
     def check(request: dict[str, Any]) -> None:
-        session.judge_scenario(_scenarios.count_pair(session.target, request))
+        session.judge_scenario(engine.count_pair(session.target, request))
 
     check()
-    session.fail_on_errors("countMessageTokens")
+    fail_on_errors(session, "countMessageTokens")
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-streaming", "streaming"])
@@ -66,10 +67,10 @@ def test_count_tokens_matches_usage(conformance_session: Session) -> None:
 def test_semantics(conformance_session: Session, variant: str, stream: bool) -> None:
     """One request per rule the API promises, streamed and not (catalogue D2, D3, D4, E1, E2, H1)."""
     session = conformance_session
-    session.require("createMessage")
-    model, cap = session.model, session.profile.max_tokens_cap
+    require(session, "createMessage")
+    model, cap = require_model(session), session.profile.max_tokens_cap
     ask = {"role": "user", "content": "Repeat after me, exactly: alpha bravo charlie delta"}
-    tools = list(_requests.TOOLS)
+    tools = list(engine.TOOLS)
     request: dict[str, Any] = {
         "max_tokens": {"model": model, "max_tokens": 2, "messages": [ask]},
         "stop_sequence": {"model": model, "max_tokens": min(cap, 64), "messages": [ask], "stop_sequences": ["charlie"]},
@@ -81,70 +82,70 @@ def test_semantics(conformance_session: Session, variant: str, stream: bool) -> 
                              "tool_choice": {"type": "none"}},
         "thinking": {"model": model, "max_tokens": max(cap, 1100), "messages": [ask],
                      "thinking": {"type": "enabled", "budget_tokens": 1024}},
-        "tool_round_trip": _requests.tool_round_trip(model, min(cap, 64)),
+        "tool_round_trip": engine.tool_round_trip(model, min(cap, 64)),
     }[variant]
     if variant == "thinking" and session.profile.live and session.profile.max_tokens_cap < 1100:
         pytest.skip("thinking needs max_tokens above 1024, over this live profile's max_tokens_cap")
     exchange = session.target.send("POST", "/v1/messages", json={**request, "stream": stream},
                                    operation_id="createMessage", label=f"{variant} ({'stream' if stream else 'json'})")
-    _scenarios.expect_ok(exchange)
+    engine.expect_ok(exchange)
     session.judge(exchange)
     if variant in ("max_tokens", "stop_sequence") and exchange.response.status == 200:
         session.expect_stop_reason(exchange, variant)
-    session.fail_on_errors("createMessage", label=exchange.label)
+    fail_on_errors(session, exchange.label)
 
 
 def test_completion_streams_like_non_stream(conformance_session: Session) -> None:
     """The legacy /v1/complete, both ways (its stream is `completion` events, not Messages events)."""
     session = conformance_session
-    session.require("createCompletion")
-    session.judge_scenario(_scenarios.completion_pair(session.target, session.model, min(session.profile.max_tokens_cap, 32)))
-    session.fail_on_errors("createCompletion")
+    require(session, "createCompletion")
+    session.judge_scenario(engine.completion_pair(session.target, require_model(session), min(session.profile.max_tokens_cap, 32)))
+    fail_on_errors(session, "createCompletion")
 
 
 def test_error_probes(conformance_session: Session) -> None:
     """Auth, version, routing and malformed requests get the API's status, in the envelope."""
     session = conformance_session
-    session.require("createMessage")
-    for exchange in _scenarios.probes(session.target, session.model):
+    require(session, "createMessage")
+    for exchange in engine.probes(session.target, require_model(session)):
         session.judge(exchange)
-    session.fail_on_errors(None, label_prefix="probe")
+    fail_on_errors(session, "probe")
 
 
 @pytest.mark.parametrize(("path", "operation_id"), [("/v1/models", "listModels")])
 def test_models_pagination(conformance_session: Session, path: str, operation_id: str) -> None:
     session = conformance_session
-    session.require(operation_id)
-    scenario = _scenarios.pagination(session.target, path, operation_id, limit=2)
+    require(session, operation_id)
+    scenario = engine.pagination(session.target, path, operation_id, limit=2)
     for exchange in scenario.exchanges:
         session.judge(exchange)
     session.judge_scenario(scenario)
-    session.fail_on_errors(operation_id)
+    fail_on_errors(session, operation_id)
 
 
 def test_batch_lifecycle_and_pagination(conformance_session: Session) -> None:
     session = conformance_session
-    session.require("createMessageBatch", "getMessageBatch", "getMessageBatchResults", "deleteMessageBatch",
+    require(session, "createMessageBatch", "getMessageBatch", "getMessageBatchResults", "deleteMessageBatch",
                     "listMessageBatches")
-    model = session.model
+    model = require_model(session)
     good = {"model": model, "max_tokens": 8, "messages": [{"role": "user", "content": "Repeat after me: alpha"}]}
     bad = {"model": model, "max_tokens": 0, "messages": [{"role": "user", "content": "Hi"}]}
-    scenario = _scenarios.batch_lifecycle(session.target, [good, good, bad])
+    scenario = engine.batch_lifecycle(session.target, [good, good, bad])
     for exchange in scenario.exchanges:
         session.judge(exchange)
     session.judge_scenario(scenario)
     for _ in range(3):  # enough batches for a paged walk
-        _scenarios.batch_lifecycle(session.target, [good])
-    walk = _scenarios.pagination(session.target, "/v1/messages/batches", "listMessageBatches", limit=2)
+        engine.batch_lifecycle(session.target, [good])
+    walk = engine.pagination(session.target, "/v1/messages/batches", "listMessageBatches", limit=2)
     session.judge_scenario(walk)
-    session.fail_on_errors("createMessageBatch")
+    fail_on_errors(session, "createMessageBatch")
 
 
 def test_file_round_trip(conformance_session: Session) -> None:
     session = conformance_session
-    session.require("uploadFile", "getFileMetadata", "downloadFile", "deleteFile")
-    scenario = _scenarios.file_round_trip(session.target, "conformance bytes ✓\n".encode() * 3)
+    require(session, "uploadFile", "getFileMetadata", "downloadFile", "deleteFile")
+    scenario = engine.file_round_trip(session.target, "conformance bytes ✓\n".encode() * 3)
     for exchange in scenario.exchanges:
         session.judge(exchange)
     session.judge_scenario(scenario)
-    session.fail_on_errors("uploadFile")
+    fail_on_errors(session, "uploadFile")

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from conformance.engine._run import RunOptions, RunResult, execute
+from conformance._runner import RunResult, execute
+from conformance.engine import RunConfig
 
 # Built at run time so no key-shaped literal sits in the repository (a secret scanner would rightly flag it).
 CANARY = "sk-ant-" + "api03-CANARYcanary-4f7Qz9XlP2mW8rT6yB1nV5cK3dJ0hG_tests"
@@ -34,14 +35,14 @@ class Run:
     """Everything the run printed (stdout and stderr)."""
     folder: Path
     """The run's working directory: cassettes and reports are under it."""
-    options: RunOptions
+    options: RunConfig
 
     @property
     def cassettes(self) -> Path:
         return self.folder / "cassettes"
 
 
-def run_in(folder: Path, options: RunOptions) -> Run:
+def run_in(folder: Path, options: RunConfig) -> Run:
     """`conformance run` in-process, from `folder`, capturing what it prints."""
     folder.mkdir(parents=True, exist_ok=True)
     out = io.StringIO()
@@ -61,20 +62,20 @@ def network_off() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(socket.socket, "connect", refuse)
         patch.setattr(socket.socket, "connect_ex", refuse)
-        patch.setattr("conformance.engine._target.embedded_server", refuse)
+        patch.setattr("conformance.server.serve_reference", refuse)
         yield
 
 
 @pytest.fixture(scope="session")
-def small_options(tmp_path_factory: pytest.TempPathFactory) -> RunOptions:
+def small_options(tmp_path_factory: pytest.TempPathFactory) -> RunConfig:
     profile = tmp_path_factory.mktemp("profile") / "canary.toml"
     profile.write_text(PROFILE)
-    return RunOptions(api_key=CANARY, profile=str(profile), include=["createMessage"], max_examples=2,
+    return RunConfig(api_key=CANARY, profile=str(profile), include=["createMessage"], max_examples=2,
                       cassette_dir="cassettes", report_dir="reports")
 
 
 @pytest.fixture(scope="session")
-def recorded(tmp_path_factory: pytest.TempPathFactory, small_options: RunOptions) -> Run:
+def recorded(tmp_path_factory: pytest.TempPathFactory, small_options: RunConfig) -> Run:
     return run_in(tmp_path_factory.mktemp("recorded"), replace(small_options, record=True))
 
 

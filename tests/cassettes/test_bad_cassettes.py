@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conformance._cli import main
+from conformance._exit import EXIT_USAGE
 from conformance.cassettes._record import FINGERPRINT_FILE
-from conformance.engine._run import EXIT_USAGE
 
 CASSETTE = "test_scenarios/test_semantics[max_tokens-streaming].json.gz"
 

@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance._cli import _cassette_options as options
 from conformance._cli import build_parser, main
-from conformance.cassettes import read_exchanges, read_test
+from conformance._exit import EXIT_USAGE
+from conformance.cassettes import is_paid_api, read_exchanges, read_test
 from conformance.cassettes._record import FINGERPRINT_FILE, HTTP_FOLDER, verdicts
 from conformance.contract import bundled_contract_path
-from conformance.engine import mutation_expectation
-from conformance.engine._options import is_paid_api
-from conformance.engine._run import EXIT_USAGE, RunOptions
+from conformance.engine import RunConfig, mutation_expectation
 from tests.cassettes.conftest import Run, network_off, run_in
 
 STREAMING = "test_scenarios/test_semantics[max_tokens-streaming].json.gz"
@@ -174,13 +172,20 @@ def test_cassette_options_misused_are_one_line_usage_errors(
 
 
 def test_record_modes_pass_through_to_pytest_recording() -> None:
-    """`--record-mode` alone turns recording on: none replays, any other mode records in it."""
-    parse = build_parser().parse_args
-    assert options(parse(["run", "--record-mode", "none"]))["replay"] is True
-    once = options(parse(["run", "--record-mode", "once"]))
-    assert once["record"] is True and once["record_mode"] == "once"
-    argv = RunOptions(record=True, record_mode="new_episodes", cassette_dir="c").pytest_argv()
-    assert argv[argv.index("--record-mode") + 1] == "new_episodes" and "--conformance-record" in argv
+    """`--record-mode` alone turns recording on: none replays, any other mode records in it; the
+    modes are pytest-recording's."""
+    from pytest_recording.plugin import RECORD_MODES as PYTEST_RECORDING_MODES
+
+    from conformance.engine import RECORD_MODES
+
+    def config(*argv: str) -> RunConfig:
+        return RunConfig.from_arguments(build_parser().parse_args(["run", *argv]))
+
+    assert config("--record-mode", "none").replay is True
+    once = config("--record-mode", "once")
+    assert once.record is True and once.record_mode == "once"
+    assert once.pytest_values()["record_mode"] == "once" and once.pytest_values()["conformance_record"] is True
+    assert set(RECORD_MODES) == set(PYTEST_RECORDING_MODES)
 
 
 @pytest.mark.parametrize(
@@ -194,10 +199,10 @@ def test_only_the_real_api_records_unasked(base_url: str | None, paid: bool) -> 
 
 
 def test_a_local_server_run_writes_no_cassettes_unless_asked(tmp_path: Path) -> None:
-    from conformance.engine._target import embedded_server
+    from conformance.server import serve_reference
 
-    with embedded_server() as url:
-        run = run_in(tmp_path, RunOptions(base_url=url, api_key="any-key", profile="reference",
+    with serve_reference() as url:
+        run = run_in(tmp_path, RunConfig(base_url=url, api_key="any-key", profile="reference",
                                           include=["listModels"], max_examples=1, report_dir="", quiet=True,
                                           pytest_args=["-k", "test_operation"]))
     assert run.result.record is not None, run.output[-2000:]
@@ -207,13 +212,13 @@ def test_a_local_server_run_writes_no_cassettes_unless_asked(tmp_path: Path) -> 
 def test_a_live_target_also_gets_an_http_cache_and_the_recording_replays(tmp_path: Path) -> None:
     """Against a live target the run also keeps request-level cassettes (for record modes once and
     new_episodes); the recording replays offline with the target gone."""
-    from conformance.engine._target import embedded_server, free_port
+    from conformance.server import free_port, serve_reference
 
     port = free_port()
-    options = RunOptions(base_url=f"http://127.0.0.1:{port}", api_key="any-key", profile="reference",
+    options = RunConfig(base_url=f"http://127.0.0.1:{port}", api_key="any-key", profile="reference",
                          include=["listModels"], max_examples=2, cassette_dir="cassettes", report_dir="", quiet=True,
                          record=True, record_mode="new_episodes")
-    with embedded_server(port=port):
+    with serve_reference(port=port):
         first = run_in(tmp_path, options)
     assert first.result.record is not None and first.result.exit_code in (0, 1), first.output[-2000:]
     folder = tmp_path / "cassettes" / f"127.0.0.1-{port}"
@@ -227,7 +232,7 @@ def test_a_live_target_also_gets_an_http_cache_and_the_recording_replays(tmp_pat
 
 @pytest.mark.parametrize("name", ["OpenAI-style error envelope", "events out of order", "pagination repeats items"])
 def test_a_broken_servers_recording_replays_to_the_same_failing_checks(tmp_path: Path, name: str) -> None:
-    from conformance.engine._target import serve_app
+    from conformance.server import serve_app
     from tests.engine.broken import CASES
 
     case = CASES[name]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cassettes._record import FINGERPRINT_FILE, verdicts
-from conformance.engine._run import RunOptions
+from conformance.engine import RunConfig
 from tests.cassettes.conftest import network_off, run_in
 
 SHIPPED = Path(__file__).resolve().parents[2] / "cassettes"
@@ -21,7 +21,7 @@ MAX_BYTES = 400_000
 
 def test_the_shipped_recording_replays_offline_with_its_recorded_verdicts(tmp_path: Path) -> None:
     with network_off():
-        run = run_in(tmp_path, RunOptions(replay=True, cassette_dir=str(SHIPPED), report_dir="", quiet=True))
+        run = run_in(tmp_path, RunConfig(replay=True, cassette_dir=str(SHIPPED), report_dir="", quiet=True))
     assert run.result.problem is None, f"{RERECORD}\n{run.result.problem}"
     assert run.result.record is not None, f"{RERECORD}\n{run.output[-2000:]}"
     recorded = json.loads((SHIPPED / "reference" / FINGERPRINT_FILE).read_text())["verdicts"]
@@ -38,7 +38,7 @@ def test_the_shipped_recording_stays_small() -> None:
 
 @pytest.mark.slow
 def test_a_full_default_run_round_trips(tmp_path: Path) -> None:
-    options = RunOptions(cassette_dir=str(tmp_path / "cassettes"), report_dir="", quiet=True)
+    options = RunConfig(cassette_dir=str(tmp_path / "cassettes"), report_dir="", quiet=True)
     recorded = run_in(tmp_path / "record", replace(options, record=True))
     with network_off():
         replayed = run_in(tmp_path / "replay", replace(options, replay=True))

@@ -23,8 +23,8 @@ from conformance.cassettes._journal import write_test
 from conformance.cassettes._record import REFERENCE_BASE, GzipPersister, Recording
 from conformance.checks import CheckContext, run_checks
 from conformance.contract import load_contract
-from conformance.engine import Judged
-from conformance.engine._target import Target, embedded_server
+from conformance.engine import Judged, Target
+from conformance.server import serve_reference
 from tests.cassettes.conftest import network_off
 
 HEADERS = {"x-api-key": "test-key", "anthropic-version": "2023-06-01"}
@@ -32,7 +32,7 @@ HEADERS = {"x-api-key": "test-key", "anthropic-version": "2023-06-01"}
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with embedded_server() as url:
+    with serve_reference() as url:
         yield url
 
 

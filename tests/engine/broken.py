@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conformance._sse import encode_sse, parse_sse
 from conformance.contract import load_contract
-from conformance.engine._run import RunOptions
+from conformance.engine import RunConfig
 from conformance.server import create_app
 
 API_KEY = "test-key"
@@ -503,8 +503,8 @@ class Focus:
     max_examples: int = 2
     slow: bool = False
 
-    def options(self, base_url: str) -> RunOptions:
-        return RunOptions(base_url=base_url, api_key=API_KEY, profile=self.profile, include=list(self.include),
+    def options(self, base_url: str) -> RunConfig:
+        return RunConfig(base_url=base_url, api_key=API_KEY, profile=self.profile, include=list(self.include),
                           max_examples=self.max_examples, quiet=True, pytest_args=["-k", self.tests, "--tb=line"])
 
 

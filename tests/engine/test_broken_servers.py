@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
+from conformance._runner import RunResult, execute
 from conformance.checks import registered_checks
-from conformance.engine._profile import load_profile
-from conformance.engine._run import RunResult, execute
-from conformance.engine._target import serve_app
-from conformance.server import create_app
+from conformance.engine import load_profile
+from conformance.server import create_app, serve_app
 from tests.engine.broken import CASES, FOCUSES, STRICT_PROFILE, Broken, Focus
 
 UNIT_TESTS = Path(__file__).resolve().parents[1] / "checks"

@@ -8,20 +8,22 @@ from pathlib import Path
 import pytest
 
 from conformance._cli import main
-from conformance.engine._run import EXIT_OK, EXIT_UNREACHABLE, RunOptions, execute
+from conformance._exit import EXIT_OK, EXIT_UNREACHABLE
+from conformance._runner import execute
+from conformance.engine import RunConfig
 
 MODELS = ["listModels", "getModel"]
 
 
 def test_the_reference_server_is_conformant_on_a_focused_run() -> None:
-    result = execute(RunOptions(include=MODELS, quiet=True))
+    result = execute(RunConfig(include=MODELS, quiet=True))
     assert result.exit_code == EXIT_OK, result.problem
     assert result.record is not None and result.record.exchanges > 10
     assert not result.record.errors
 
 
 def test_the_token_budget_stops_the_run_cleanly_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    result = execute(RunOptions(budget_tokens=200, quiet=True))
+    result = execute(RunConfig(budget_tokens=200, quiet=True))
     assert result.record is not None
     assert result.record.stop_reason is not None and "token budget of 200" in result.record.stop_reason
     assert result.exit_code == EXIT_OK  # nothing departed in what ran: stopping is not failing
@@ -32,7 +34,7 @@ def test_the_token_budget_stops_the_run_cleanly_and_says_so(capsys: pytest.Captu
 def test_operations_a_profile_does_not_offer_are_reported_once_as_unsupported(tmp_path: Path) -> None:
     profile = tmp_path / "models-only.toml"
     profile.write_text('extends = "reference"\noperations = ["listModels", "getModel"]\n')
-    result = execute(RunOptions(profile=str(profile), quiet=True))
+    result = execute(RunConfig(profile=str(profile), quiet=True))
     assert result.exit_code == EXIT_OK, result.problem
     record = result.record
     assert record is not None and not record.errors
@@ -42,13 +44,13 @@ def test_operations_a_profile_does_not_offer_are_reported_once_as_unsupported(tm
 
 
 def test_include_keeps_only_the_named_operations() -> None:
-    result = execute(RunOptions(include=["getModel"], quiet=True, pytest_args=["-k", "test_operation"]))
+    result = execute(RunConfig(include=["getModel"], quiet=True, pytest_args=["-k", "test_operation"]))
     assert result.record is not None
     assert {f.operation_id for f in result.record.findings} <= {"getModel", None}
 
 
 def test_workers_merge_their_findings() -> None:
-    result = execute(RunOptions(include=MODELS, workers=2, quiet=True))
+    result = execute(RunConfig(include=MODELS, workers=2, quiet=True))
     assert result.exit_code == EXIT_OK
     assert result.record is not None and result.record.exchanges > 10
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from conformance.engine._run import RunOptions, execute
-from conformance.engine._target import serve_app
-from conformance.server import create_app
+from conformance._runner import execute
+from conformance.engine import RunConfig
+from conformance.server import create_app, serve_app
 from tests.engine.broken import Broken, Call, Reply
 
 
@@ -20,7 +20,7 @@ def generated_requests(version: str) -> list[Call]:
         return reply
 
     with serve_app(Broken(create_app(), response=journal), name="versions-target") as url:
-        result = execute(RunOptions(base_url=url, api_key="test-key", anthropic_version=version,
+        result = execute(RunConfig(base_url=url, api_key="test-key", anthropic_version=version,
                                     include=["countMessageTokens"], max_examples=2, quiet=True,
                                     pytest_args=["-k", "test_operation"]))
     assert result.exit_code == 0, result.problem

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from conformance.engine._run import RunOptions, RunResult, execute
-from conformance.engine._target import serve_app
+from conformance._runner import RunResult, execute
+from conformance.engine import RunConfig
+from conformance.server import serve_app
 from tests.engine.broken import CASES
 
 # Built at run time so no key-shaped literal sits in the repository (a secret scanner would rightly flag it).
@@ -40,7 +41,7 @@ class Run:
 
 def run_into(folder: Path, **options: Any) -> Run:
     out = io.StringIO()
-    result = execute(RunOptions(api_key=CANARY, report_dir=str(folder), **options), out)
+    result = execute(RunConfig(api_key=CANARY, report_dir=str(folder), **options), out)
     return Run(result, folder, out.getvalue())
 
 

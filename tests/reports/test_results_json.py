@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from conformance.__about__ import __version__
-from conformance.engine._session import RunRecord
+from conformance.engine import RunRecord
 from conformance.reports import SCHEMA_VERSION, ResultsError, load_results
 from tests.reports.conftest import MODELS, Run
 

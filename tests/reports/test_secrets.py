@@ -7,9 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from conformance._exchange import Exchange, Finding, Request, Response
-from conformance.engine._session import RunRecord
+from conformance.engine import RunRecord, finding_key, sample_exchanges
 from conformance.reports import RunInfo, build_results, to_html, to_junit, to_markdown
-from conformance.reports._sample import finding_key, sample_exchanges
 from tests.reports.conftest import CANARY, Run
 
 

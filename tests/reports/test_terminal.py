@@ -7,10 +7,10 @@ import contextlib
 import io
 import re
 
-import pytest
 from rich.console import Console
 
-from conformance.engine._run import RunOptions
+from conformance._runner import run_suite
+from conformance.engine import RunConfig
 from conformance.reports import LiveProgress, print_summary
 from tests.reports.conftest import MODELS, Run
 
@@ -24,7 +24,7 @@ def test_the_summary_shows_the_matrix_the_findings_and_the_verdict_in_plain_text
     header = next(line for line in lines if line.lstrip().startswith("operation  "))
     assert header.split()[:4] == ["operation", "acceptance", "batches", "equivalence"]
     row = next(line for line in lines if line.lstrip().startswith("createMessage "))
-    cells = dict(zip(header.split(), row.split()))
+    cells = dict(zip(header.split(), row.split(), strict=False))
     assert cells["sse"] == "FAIL" and cells["errors"] == "pass" and cells["batches"] == "·"
     assert any(line.startswith("skipped (21): countMessageTokens") for line in lines)
     finding = next(i for i, line in enumerate(lines) if line.startswith("error   sse.event_line  createMessage: "))
@@ -52,7 +52,7 @@ def test_the_live_display_counts_operations_tests_and_findings() -> None:
     screen = io.StringIO()
     live = LiveProgress(Console(file=screen, force_terminal=True, width=140))
     with contextlib.redirect_stdout(io.StringIO()):
-        code = pytest.main(RunOptions(include=MODELS, quiet=True).pytest_argv(), plugins=[live])
+        code, _ = run_suite(RunConfig(include=MODELS, quiet=True), [live])
     assert code == 0
     drawn = ANSI.sub("", screen.getvalue())
     done, total = re.findall(r"operations \d+/\d+ · tests \S+ +(\d+)/(\d+) ", drawn)[-1]

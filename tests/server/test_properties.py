@@ -98,7 +98,7 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     tool_schemas = draw(st.lists(object_schemas, max_size=3))
     names = [f"tool_{i}" for i in range(len(tool_schemas))]
     if tool_schemas:
-        body["tools"] = [{"name": n, "description": "d", "input_schema": s} for n, s in zip(names, tool_schemas)]
+        body["tools"] = [{"name": n, "description": "d", "input_schema": s} for n, s in zip(names, tool_schemas, strict=False)]
         choice = draw(st.sampled_from(["default", "auto", "any", "tool", "none"]))
         if choice == "tool":
             body["tool_choice"] = {"type": "tool", "name": draw(st.sampled_from(names))}

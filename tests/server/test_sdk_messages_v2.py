@@ -22,8 +22,7 @@ import pytest
 from conformance._exchange import Exchange, Request, Response
 from conformance.checks import CheckContext, run_checks
 from conformance.contract import load_contract
-from conformance.engine._target import serve_app
-from conformance.server import create_app
+from conformance.server import create_app, serve_app
 from tests.engine.broken import Broken, Call, Reply
 from tests.server.conftest import EXTERNAL_URL_ENV
 

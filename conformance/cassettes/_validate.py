@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance._exit import EXIT_DEPARTURES, EXIT_OK
-from conformance.cassettes import read_exchanges
+from conformance.cassettes._read import read_exchanges
 from conformance.checks import CheckContext, run_checks
 from conformance.contract import Contract
-from conformance.engine._profile import Profile
+from conformance.engine import Profile
 
 
 def validate_files(

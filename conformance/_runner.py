@@ -1,0 +1,191 @@
+"""`conformance run`: a pytest run of conformance.suite (or the replay of a recording), a preflight,
+the reports, and the exit code, decided once (`conformance.reports.exit_code`).
+
+    from conformance import RunConfig, execute
+    result = execute(RunConfig(base_url="http://127.0.0.1:8000", profile="compat-messages"))
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+import pytest
+
+from conformance._exit import EXIT_DEPARTURES, EXIT_UNREACHABLE, EXIT_USAGE
+from conformance.contract import ContractError
+from conformance.engine import RunConfig, RunRecord
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    record: RunRecord | None
+    """What the run found (findings, exchanges, tokens); None when it never started."""
+    problem: str | None = None
+    """Why the run did not give a verdict, in one line."""
+    results: dict[str, Any] | None = None
+    """The results.json document; None when the run never started."""
+
+    @property
+    def check_ids(self) -> set[str]:
+        return {f.check_id for f in self.record.findings} if self.record else set()
+
+    @property
+    def error_check_ids(self) -> set[str]:
+        return {f.check_id for f in self.record.errors} if self.record else set()
+
+
+def pytest_argv(config: RunConfig) -> list[str]:
+    """What pytest is started with; the run's options reach the plugin as the config itself."""
+    argv = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-o", "addopts=", "--assert=plain",
+            "--no-header", "-rN"]
+    argv += ["-n", str(config.workers)] if config.workers > 1 else []
+    argv += ["-q"] if config.quiet else ["-v"] if config.verbose else []
+    return argv + list(config.pytest_args)
+
+
+class _Handover:
+    """Hands the config to the suite plugin through pytest's option namespace (which pytest-xdist
+    also ships to its workers), and keeps what the run produced when pytest is done."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.record: RunRecord | None = None
+        self.recording: dict[str, Any] | None = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        vars(config.option).update(self.config.pytest_values())
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from conformance.suite import plugin_of
+
+        plugin = plugin_of(session.config)
+        if plugin is None:
+            return
+        self.record = plugin.run_record()
+        if plugin.recording is not None:
+            folder = plugin.recording.folder
+            tests = len(list(folder.glob("*/*.json.gz")))
+            self.recording = {"mode": "record", "folder": _shown(folder), "tests": tests}
+
+
+def run_suite(config: RunConfig, plugins: Sequence[object] = ()) -> tuple[int, _Handover]:
+    """pytest over conformance.suite with this config; its exit code, and what the run produced."""
+    handover = _Handover(config)
+    code = pytest.main(pytest_argv(config), plugins=[handover, *plugins])
+    return int(code), handover
+
+
+def _shown(folder: Path) -> str:
+    here = Path.cwd()
+    return str(folder.relative_to(here) if folder.is_relative_to(here) else folder)
+
+
+def preflight(config: RunConfig) -> str | None:
+    """Why the target cannot be tested at all (unreachable, credentials rejected), or None."""
+    if config.base_url is None:
+        return None
+    headers = {"anthropic-version": config.anthropic_version}
+    key = config.key
+    if key:
+        headers["x-api-key"] = key
+    try:
+        response = httpx.get(config.base_url.rstrip("/") + "/v1/models", headers=headers,
+                             timeout=min(config.timeout, 15.0))
+    except httpx.HTTPError as exc:
+        return f"{config.base_url} is unreachable: {type(exc).__name__}: {exc}"
+    if response.status_code in (401, 403):
+        sent = "the key given" if key else "no API key (set ANTHROPIC_API_KEY or pass --api-key)"
+        return f"{config.base_url} rejected the credentials ({response.status_code}); the run sent {sent}"
+    return None
+
+
+def execute(config: RunConfig, out: TextIO | None = None) -> RunResult:
+    """Run the suite, or replay a recording, and return what it found (the programmatic form of
+    `conformance run`). Writes the reports and prints the summary."""
+    out = out or sys.stdout
+    try:
+        config.check()
+        from conformance.reports import RunReporter
+
+        reporter = RunReporter(config, out)
+    except ContractError as exc:
+        return RunResult(EXIT_USAGE, None, str(exc))
+    if config.replay:
+        return _replay(config, reporter)
+    problem = preflight(config)
+    if problem is not None:
+        reporter.stop_progress()
+        return RunResult(EXIT_UNREACHABLE, None, problem)
+    with reporter.pytest_output():
+        code, handover = run_suite(config, reporter.plugins)
+    record = handover.record
+    suite_broke = bool(reporter.log.crashes) or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+    if record is None or code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        reporter.show_pytest_output()
+        return RunResult(EXIT_USAGE, record, "the suite did not run (see pytest's output above)")
+    if record.aborted is not None:  # the run said why in one line; the reports say it did not complete
+        suite_broke = False
+    elif suite_broke:
+        reporter.show_pytest_output()
+    from conformance.reports import exit_code
+
+    results = reporter.results(record, recording=handover.recording)
+    code = reporter.finish(results, record.abort_code or exit_code(results, suite_broke=suite_broke))
+    result = RunResult(code, record, record.aborted, results)
+    if suite_broke and not record.findings and code == EXIT_DEPARTURES:
+        result.problem = "the suite failed without a finding (see pytest's output)"
+    return result
+
+
+def _replay(config: RunConfig, reporter: Any) -> RunResult:
+    """`--replay`: judge the recording again with the current checks (conformance.cassettes)."""
+    from conformance.cassettes import (
+        ReplayRefused,
+        check_contract,
+        load_recorded,
+        recorded_versions,
+        replay_profile,
+        replay_session,
+        target_name,
+    )
+    from conformance.contract import load_contract
+    from conformance.reports import exit_code
+
+    reporter.stop_progress()
+    folder = Path(config.cassette_dir) / target_name(config.base_url)
+    try:
+        recorded = load_recorded(folder)
+        contract = load_contract(config.spec)
+        check_contract(recorded, contract)
+        profile = replay_profile(recorded, config.profile, config.max_examples)
+    except ReplayRefused as exc:
+        return RunResult(EXIT_USAGE, None, str(exc))
+    except ContractError as exc:
+        return RunResult(EXIT_USAGE, None, str(exc))
+    session, outcomes = replay_session(recorded, contract, profile, include=config.include, exclude=config.exclude)
+    record = session.record
+    if record.exchanges == 0 and any(test.steps for test in recorded.tests):
+        selected = " ".join([*(f"--include {name}" for name in config.include),
+                             *(f"--exclude {name}" for name in config.exclude)])
+        return RunResult(EXIT_USAGE, None, f"{folder} has no exchange for the operations selected ({selected})")
+    crashed = any(t.outcome in ("failed", "error") and not t.departures for t in outcomes)
+    recording = {"mode": "replay", "folder": str(folder), "tests": len(recorded.tests),
+                 "versions": recorded_versions(recorded.header)}
+    results = reporter.results(record, outcomes, recording)
+    return RunResult(reporter.finish(results, exit_code(results, suite_broke=crashed)), record, results=results)
+
+
+def run(config: RunConfig, out: TextIO | None = None) -> int:
+    """`conformance run`: execute, and say in one line why there is no verdict, if there is none."""
+    result = execute(config, out)
+    if result.problem is not None and result.exit_code in (EXIT_UNREACHABLE, EXIT_USAGE):
+        print(f"error: {result.problem}", file=sys.stderr)
+    return result.exit_code
