@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from conformance.server._http import (
     api_version,
+    beta_call,
     faults,
     file_exists_for,
     read_json,
@@ -29,12 +30,15 @@ from conformance.server._validation import (
 async def create_message(request: Request) -> Response:
     state: ServerState = request.app.state.server
     body = await read_json(request)
-    params = validate_create_message(body, file_exists=file_exists_for(state), api_version=api_version(request))
+    params = validate_create_message(body, file_exists=file_exists_for(state), api_version=api_version(request),
+                                     beta=beta_call(request))
     resolve_model(params["model"], any_id=state.config.any_id)
     fault = faults(request)
     message = generate_message(params, seed=state.config.seed, outcome=fault.outcome)
     if params.get("stream"):
-        return fault_response(message_events(message), fault, request_id(request))
+        thinking = params.get("thinking") or {}
+        events = message_events(message, thinking_updates=thinking.get("display") == "updates")
+        return fault_response(events, fault, request_id(request))
     if fault.delay:
         await asyncio.sleep(fault.delay)
     return JSONResponse(message)
@@ -43,7 +47,8 @@ async def create_message(request: Request) -> Response:
 async def count_tokens(request: Request) -> Response:
     state: ServerState = request.app.state.server
     body = await read_json(request)
-    params = validate_count_tokens(body, file_exists=file_exists_for(state), api_version=api_version(request))
+    params = validate_count_tokens(body, file_exists=file_exists_for(state), api_version=api_version(request),
+                                   beta=beta_call(request))
     resolve_model(params["model"], any_id=state.config.any_id)
     return JSONResponse({"input_tokens": count_input_tokens(params)})
 

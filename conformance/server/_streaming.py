@@ -42,8 +42,9 @@ def _delta(index: int, delta: dict[str, Any]) -> Event:
     return "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
 
 
-def block_events(index: int, block: Mapping[str, Any]) -> list[Event]:
-    """start → deltas → stop for one finished content block."""
+def block_events(index: int, block: Mapping[str, Any], *, thinking_updates: bool = False) -> list[Event]:
+    """start → deltas → stop for one finished content block. With `thinking_updates` (thinking
+    `display: "updates"`), each thinking_delta says how many tokens it stands for."""
     kind = block["type"]
     deltas: list[Event] = []
     if kind == "text":
@@ -55,7 +56,11 @@ def block_events(index: int, block: Mapping[str, Any]) -> list[Event]:
         deltas += [_delta(index, {"type": "text_delta", "text": run}) for run in _token_runs(block["text"], TEXT_TOKENS_PER_DELTA)]
     elif kind == "thinking":
         start = {"type": "thinking", "thinking": "", "signature": ""}
-        deltas += [_delta(index, {"type": "thinking_delta", "thinking": run}) for run in _token_runs(block["thinking"], THINKING_TOKENS_PER_DELTA)]
+        deltas += [
+            _delta(index, {"type": "thinking_delta", "thinking": run,
+                           **({"estimated_tokens": len(tokenize(run))} if thinking_updates else {})})
+            for run in _token_runs(block["thinking"], THINKING_TOKENS_PER_DELTA)
+        ]
         deltas.append(_delta(index, {"type": "signature_delta", "signature": block["signature"]}))
     elif kind in ("tool_use", "server_tool_use"):
         start = {**block, "input": {}}
@@ -71,7 +76,7 @@ def block_events(index: int, block: Mapping[str, Any]) -> list[Event]:
     ]
 
 
-def message_events(message: Mapping[str, Any]) -> list[Event]:
+def message_events(message: Mapping[str, Any], *, thinking_updates: bool = False) -> list[Event]:
     """The whole event sequence of a finished Message."""
     usage = dict(message["usage"])
     start_usage = {**usage, "output_tokens": min(1, usage["output_tokens"])}
@@ -85,7 +90,7 @@ def message_events(message: Mapping[str, Any]) -> list[Event]:
     }
     events: list[Event] = [("message_start", {"type": "message_start", "message": start})]
     for index, block in enumerate(message["content"]):
-        events += block_events(index, block)
+        events += block_events(index, block, thinking_updates=thinking_updates)
         if index == 0:
             events.insert(2, _PING)
     if not message["content"]:
