@@ -33,7 +33,7 @@ def without_local_constants() -> Iterator[None]:
     if not hasattr(providers, "_get_local_constants") or not hasattr(providers, "Constants"):
         yield
         return
-    empty = providers.Constants()
+    empty = providers.Constants()  # type: ignore[attr-defined]
     providers.CONSTANTS_CACHE.cache.clear()  # pools computed before may hold local constants
     try:
         with mock.patch.object(providers, "_get_local_constants", lambda: empty):
