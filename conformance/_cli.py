@@ -125,9 +125,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_drift(args: argparse.Namespace) -> int:
-    from conformance.drift import DiffReport, ObservedReport, diff_files, observed_drift, render
+    from conformance.drift import DiffReport, ObservedReport, SdkReport, diff_files, observed_drift, render
 
-    if args.observed and not args.documents:
+    report: DiffReport | ObservedReport | SdkReport
+    if args.sdk is not None:
+        if args.documents or args.observed:
+            raise UsageError("conformance drift: --sdk compares one SDK with --spec; no OLD NEW or --observed with it")
+        from conformance.contract import load_contract
+        from conformance.drift import sdk_drift
+
+        report = sdk_drift(load_contract(args.spec), args.sdk or None).without(args.ignore)
+    elif args.observed and not args.documents:
         from conformance.cassettes import read_exchanges
         from conformance.contract import load_contract
 
@@ -137,11 +145,11 @@ def cmd_drift(args: argparse.Namespace) -> int:
             for arg in args.observed
             for found in (sorted(f for f in arg.rglob("*") if f.is_file()) if arg.is_dir() else [arg])
         ]
-        report: DiffReport | ObservedReport = observed_drift(contract, (exchange for path in paths for exchange in read_exchanges(path)))
+        report = observed_drift(contract, (exchange for path in paths for exchange in read_exchanges(path)))
     elif len(args.documents) == 2 and not args.observed and args.spec is None:
         report = diff_files(*args.documents).without(args.ignore)
     else:
-        raise UsageError("conformance drift: give OLD NEW (two documents), or --observed FILES... [--spec S]")
+        raise UsageError("conformance drift: give OLD NEW (two documents), --observed FILES... or --sdk [PATH] [--spec S]")
     sys.stdout.write(render(report, args.format))
     return EXIT_DEPARTURES if report.failing(args.fail_on) else EXIT_OK
 
@@ -228,7 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
         "severity (observed: absent from the contract is a warning, never seen is info), 2 usage error.",
     )
     drift.add_argument("documents", nargs="*", type=Path, metavar="OLD NEW", help="two OpenAPI documents (YAML or JSON)")
-    drift.add_argument("--spec", default=None, help="with --observed: contract file (default: the bundled contract)")
+    drift.add_argument("--spec", default=None, help="with --observed or --sdk: contract file (default: the bundled contract)")
+    drift.add_argument("--sdk", nargs="?", const="", default=None, metavar="PATH",
+                       help="compare an official anthropic SDK's types (the installed one, or PATH) with the contract")
     drift.add_argument("--observed", nargs="+", type=Path, default=[], metavar="FILE", help="cassettes or HAR files (or folders of them)")
     drift.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="output format (default: text)")
     drift.add_argument("--fail-on", choices=["error", "warning", "info"], default=None, help="exit 1 when a change is this severe or worse")

@@ -148,7 +148,6 @@ def execute(config: RunConfig, out: TextIO | None = None) -> RunResult:
 def _replay(config: RunConfig, reporter: Any) -> RunResult:
     """`--replay`: judge the recording again with the current checks (conformance.cassettes)."""
     from conformance.cassettes import (
-        ReplayRefused,
         check_contract,
         load_recorded,
         recorded_versions,
@@ -166,9 +165,7 @@ def _replay(config: RunConfig, reporter: Any) -> RunResult:
         contract = load_contract(config.spec)
         check_contract(recorded, contract)
         profile = replay_profile(recorded, config.profile, config.max_examples)
-    except ReplayRefused as exc:
-        return RunResult(EXIT_USAGE, None, str(exc))
-    except ContractError as exc:
+    except ContractError as exc:  # a refused recording (ReplayRefused), an unreadable contract or profile
         return RunResult(EXIT_USAGE, None, str(exc))
     session, outcomes = replay_session(recorded, contract, profile, include=config.include, exclude=config.exclude)
     record = session.record

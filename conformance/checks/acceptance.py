@@ -41,13 +41,40 @@ def invalid_rejected(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]
     yield Failure(f"an invalid request was accepted with status {exchange.response.status}", severity=severity)
 
 
+def _version_gated(exchange: Exchange, ctx: CheckContext) -> list[str]:
+    """Why the request is not for its own API version without a beta (the contract's
+    `x-anthropic-version-ga` marks: system-role messages before 2026-10-21); [] when it is."""
+    request = exchange.request
+    version = request.headers.get("anthropic-version", "")
+    if ctx.contract is None or version not in ctx.contract.api_versions:
+        return []
+    beta = "anthropic-beta" in request.headers or "beta=true" in request.query.split("&")
+    reasons: list[str] = ctx.contract.gated_messages(request.json(), version, beta=beta)
+    return reasons
+
+
 @check("acceptance.valid_accepted", group="acceptance", severity="warning")
 def valid_accepted(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
     """A schema-valid request is accepted. A warning only: a schema cannot state every rule
-    (budget_tokens below max_tokens, tool_result after tool_use...), so a 400 can be right."""
+    (budget_tokens below max_tokens, tool_result after tool_use...), so a 400 can be right, and
+    is right for what the request's API version has only as a beta."""
     status = exchange.response.status
     if exchange.expectation == "valid" and 400 <= status < 500 and status not in (401, 404, 429):
+        if status == 400 and _version_gated(exchange, ctx):
+            return
         yield Failure(f"a schema-valid request was rejected with status {status}")
+
+
+@check("acceptance.api_version", group="acceptance", severity="warning")
+def api_version(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
+    """What an API version has only as a beta (system-role messages before 2026-10-21), sent
+    with that version and no beta, is rejected with 400; a server that accepts it is lenient
+    about versions (clients written against it break on the real API)."""
+    status = exchange.response.status
+    if 200 <= status < 300 and not _injected(exchange):
+        for reason in _version_gated(exchange, ctx)[:1]:
+            yield Failure(f"{reason}: accepted with status {status} under anthropic-version "
+                          f"{exchange.request.headers.get('anthropic-version')}")
 
 
 @check("acceptance.expected_status", group="acceptance")

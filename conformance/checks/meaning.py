@@ -291,8 +291,11 @@ def thinking_first(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
         return
     request, message = pair
     thinking = request.get("thinking")
-    # "adaptive" lets the model skip thinking (genuine), so only "enabled" promises a block.
+    # "adaptive" lets the model skip thinking (genuine), so only "enabled" promises a block; a
+    # compaction request is answered with the compaction block alone.
     if not isinstance(thinking, dict) or thinking.get("type") != "enabled" or not _fresh_user_turn(request):
+        return
+    if request.get("compaction") is not None:
         return
     if not message["content"] or message.get("stop_reason") in CUT_SHORT:
         return
@@ -318,3 +321,30 @@ def thinking_signature(exchange: Exchange, ctx: CheckContext) -> Iterator[Failur
             yield Failure(
                 f"{block['type']} block without {key}: replaying it next turn fails", f"{_where(index)}/{key}"
             )
+
+
+@check(
+    "meaning.compaction",
+    group=GROUP,
+    description="A compaction request gets its compaction block alone, signed, and stop_reason compaction.",
+)
+def compaction(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
+    """`compaction` makes the request a compaction request: the reply is the one `compaction`
+    block later requests send back in place of what it summarizes, so it must carry the
+    `signature` the API checks on the way back (SDK 2.12 `BetaCompactionConfigParam`)."""
+    pair = _pair(exchange)
+    if pair is None:
+        return
+    request, message = pair
+    if request.get("compaction") is None or message.get("stop_reason") in CUT_SHORT:
+        return
+    types = [b.get("type") if isinstance(b, dict) else None for b in message["content"]]
+    if message.get("stop_reason") != "compaction":
+        yield Failure(f"a compaction request ended with stop_reason {message.get('stop_reason')!r}, not 'compaction'",
+                      "/stop_reason")
+    if types != ["compaction"]:
+        yield Failure(f"a compaction request got content {types}: the compaction block alone was expected", "/content")
+        return
+    block = message["content"][0]
+    if not isinstance(block.get("signature"), str) or not block["signature"]:
+        yield Failure("compaction block without a signature: it cannot be sent back and verified", _where(0) + "/signature")

@@ -19,6 +19,7 @@ from jsonschema.exceptions import ValidationError
 
 from conformance.contract._bundle import bundle
 from conformance.contract._errors import ContractError
+from conformance.contract._versions import api_versions, gated_messages, version_document
 from conformance.contract._views import tolerant_document
 
 View = Literal["strict", "tolerant"]
@@ -219,6 +220,7 @@ class Contract:
         self.source = source
         self.operations = list(self._read_operations())
         self._by_id = {op.operation_id: op for op in self.operations}
+        self._versions: dict[str, Contract] = {}
 
     # -- what the document says -------------------------------------------------------------
     @property
@@ -232,6 +234,25 @@ class Contract:
     @property
     def schemas(self) -> dict[str, Any]:
         return (self.document.get("components") or {}).get("schemas") or {}
+
+    # -- API versions -------------------------------------------------------------------------
+    @property
+    def api_versions(self) -> tuple[str, ...]:
+        """The `anthropic-version` values the contract describes (its header enum)."""
+        return api_versions(self.document)
+
+    def for_version(self, version: str) -> Contract:
+        """The contract as one API version offers it without a beta (docs/contract.md, "Versions"):
+        the version header pinned, variants general only from a later version left out. Raises
+        ContractError for a version the contract does not describe."""
+        if version not in self._versions:
+            self._versions[version] = Contract(version_document(self.document, version), source=self.source)
+        return self._versions[version]
+
+    def gated_messages(self, body: Any, version: str, *, beta: bool = False) -> list[str]:
+        """Why a Messages body is not for `version` without a beta (e.g. system-role messages
+        before 2026-10-21); empty when it is."""
+        return gated_messages(self.document, body, version, beta=beta)
 
     def _read_operations(self) -> Iterator[Operation]:
         for key, path_item in (self.document.get("paths") or {}).items():

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.contract import Contract, load_contract
-from conformance.drift._rules import SEVERITIES, Rule, Severity, at_least, rule
+from conformance.drift._rules import SEVERITIES, Rule, Severity, failing, rule
 from conformance.drift._schema import (
     SCHEMA_PREFIX,
     Schemas,
@@ -93,10 +93,7 @@ class DiffReport:
 
     def failing(self, fail_on: Severity | None) -> list[Change]:
         """The changes at or above `fail_on` (none when it is None)."""
-        if fail_on is None:
-            return []
-        levels = at_least(fail_on)
-        return [c for c in self.changes if c.severity in levels]
+        return failing(self.changes, fail_on)
 
     def without(self, ignore: Iterable[str]) -> DiffReport:
         """The report minus changes whose rule id equals or starts with an ignored id."""

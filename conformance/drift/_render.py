@@ -10,10 +10,11 @@ from typing import Literal
 from conformance.drift._diff import Change, DiffReport
 from conformance.drift._observed import Item, ObservedReport
 from conformance.drift._rules import SEVERITIES
+from conformance.drift._sdk import FAMILIES, SdkItem, SdkReport
 
 Format = Literal["text", "json", "markdown"]
 FORMATS: tuple[Format, ...] = ("text", "json", "markdown")
-Report = DiffReport | ObservedReport
+Report = DiffReport | ObservedReport | SdkReport
 
 _MAX_OPERATIONS = 3  # operations listed per change in text and markdown; JSON has them all
 
@@ -24,6 +25,8 @@ def render(report: Report, format: Format = "text") -> str:
         return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if isinstance(report, DiffReport):
         return _diff_markdown(report) if format == "markdown" else _diff_text(report)
+    if isinstance(report, SdkReport):
+        return _sdk_markdown(report) if format == "markdown" else _sdk_text(report)
     return _observed_markdown(report) if format == "markdown" else _observed_text(report)
 
 
@@ -134,4 +137,49 @@ def _observed_markdown(report: ObservedReport) -> str:
     ]
     lines += [f"| {i.kind} | {_cell(i.what)} | {_cell(i.example)} |" for i in report.unobserved]
     lines.append("")
+    return "\n".join(lines)
+
+
+def _coverage_rows(report: SdkReport) -> list[tuple[str, str, str]]:
+    """(family, GA, beta) cells: `named/known (percent)`, families in FAMILIES order, then the total."""
+    def cell(named: int, known: int) -> str:
+        return f"{named}/{known} ({100.0 * named / known if known else 100.0:.1f}%)"
+    rows = []
+    for family in FAMILIES:
+        ga, beta = report.coverage.get(("GA", family)), report.coverage.get(("beta", family))
+        rows.append((family, cell(ga.named, ga.known) if ga else "-", cell(beta.named, beta.known) if beta else "-"))
+    ga, beta = report.total("GA"), report.total("beta")
+    rows.append(("all", cell(ga.named, ga.known), cell(beta.named, beta.known)))
+    return rows
+
+
+def _sdk_summary(report: SdkReport) -> str:
+    return f"{len(report.missing)} missing from the contract, {len(report.gone)} required by the contract and gone from the SDK"
+
+
+def _sdk_text(report: SdkReport) -> str:
+    lines = [f"SDK drift: anthropic {report.sdk_version} ({report.sdk}) against {report.spec}", "",
+             f"  {'family':<20} {'GA':>22} {'beta':>22}"]
+    lines += [f"  {family:<20} {ga:>22} {beta:>22}" for family, ga, beta in _coverage_rows(report)]
+    for title, items in (("IN THE SDK, NOT NAMED BY THE CONTRACT", report.missing),
+                         ("REQUIRED BY THE CONTRACT, GONE FROM THE SDK", report.gone)):
+        lines += ["", f"{title} ({len(items)})"]
+        lines += [f"  {i.surface:<4} {i.family:<18} {i.kind:<7} {i.where}" for i in items]
+    lines += ["", _sdk_summary(report)]
+    return "\n".join(lines) + "\n"
+
+
+def _sdk_items_markdown(title: str, items: list[SdkItem]) -> list[str]:
+    lines = [f"### {title} ({len(items)})", "", "| surface | family | kind | where | SDK type |", "|---|---|---|---|---|"]
+    lines += [f"| {i.surface} | {i.family} | {i.kind} | `{_cell(i.where)}` | `{i.sdk_type}` |" for i in items]
+    return [*lines, ""]
+
+
+def _sdk_markdown(report: SdkReport) -> str:
+    lines = [f"## SDK drift: anthropic {report.sdk_version} against `{report.spec}`", "", _sdk_summary(report), "",
+             "| family | GA | beta |", "|---|---|---|"]
+    lines += [f"| {family} | {ga} | {beta} |" for family, ga, beta in _coverage_rows(report)]
+    lines.append("")
+    lines += _sdk_items_markdown("In the SDK, not named by the contract", report.missing)
+    lines += _sdk_items_markdown("Required by the contract, gone from the SDK", report.gone)
     return "\n".join(lines)

@@ -17,8 +17,11 @@ table next to oasdiff's equivalent checks.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
+
+T = TypeVar("T")
 
 Severity = Literal["error", "warning", "info"]
 Side = Literal["operation", "request", "response", "event"]
@@ -373,6 +376,14 @@ BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
 
 def rule(rule_id: str) -> Rule:
     return BY_ID[rule_id]
+
+
+def failing(items: Iterable[T], fail_on: Severity | None) -> list[T]:
+    """The items (anything with a `severity`) at `fail_on` or worse; none when it is None."""
+    if fail_on is None:
+        return []
+    levels = at_least(fail_on)
+    return [item for item in items if getattr(item, "severity", None) in levels]
 
 
 def at_least(severity: Severity) -> frozenset[Severity]:

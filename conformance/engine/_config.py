@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance._argtypes import non_negative_float, positive_int
-from conformance.contract import ContractError
+from conformance.contract import ContractError, load_contract
 from conformance.engine._profile import Profile, load_profile
 
 DEFAULT_VERSION = "2023-06-01"
@@ -84,7 +84,8 @@ class RunConfig:
     base_url: str | None = option(None, "the server under test (default: start the embedded reference server)",
                                   metavar="URL")
     api_key: str | None = option(None, "API key (default: $ANTHROPIC_API_KEY)", secret=True)
-    anthropic_version: str = option(DEFAULT_VERSION, "anthropic-version header to send", metavar="VERSION")
+    anthropic_version: str = option(DEFAULT_VERSION, "API version to send and judge by: 2023-06-01 or 2026-10-21",
+                                    metavar="VERSION")
     betas: tuple[str, ...] = option((), "anthropic-beta value to send (repeatable)", flag="--beta", many=True,
                                     metavar="NAME")
     spec: str | None = option(None, "contract file (default: the bundled contract)", metavar="FILE")
@@ -162,6 +163,7 @@ class RunConfig:
         if self.spec is not None and not Path(self.spec).is_file():
             raise ConfigError(f"--spec {self.spec}: no such file")
         self.load_profile()  # a bad profile is a one-line error before anything runs
+        load_contract(self.spec).for_version(self.anthropic_version)  # a version the contract lacks, too
         return self
 
     # -- the command line ---------------------------------------------------------------------

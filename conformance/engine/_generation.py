@@ -11,8 +11,6 @@ tolerant view and the SSE state machine they lack.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import schemathesis
@@ -30,26 +28,6 @@ _CLAMPED = ("max_tokens", "max_tokens_to_sample")
 # context of its own; the case knows its schema, so the check finds its session through it. An
 # entry lives as long as its run (run_operations removes it).
 _SESSIONS: dict[int, Session] = {}
-
-
-@contextmanager
-def without_local_constants() -> Iterator[None]:
-    """Generate without hypothesis's "local constants": the literals of the project's own modules
-    that happen to be in `sys.modules`, mixed into generated values (hypothesis 6.13x+, no setting
-    turns it off). Which modules are loaded differs between a recording (the embedded server is
-    imported, lazily, in its own thread) and a replay (no server), and between an editable and a
-    wheel install: the same seed drew different requests. Scoped: undone when the run ends."""
-    from unittest import mock
-
-    from hypothesis.internal.conjecture import providers
-
-    empty = providers.Constants()  # type: ignore[attr-defined]
-    providers.CONSTANTS_CACHE.cache.clear()  # pools computed before may hold local constants
-    try:
-        with mock.patch.object(providers, "_get_local_constants", lambda: empty):
-            yield
-    finally:
-        providers.CONSTANTS_CACHE.cache.clear()
 
 
 def schemathesis_schema(session: Session) -> Any:

@@ -189,7 +189,8 @@ class Session:
 def open_session(config: RunConfig) -> Iterator[Session]:
     """A session for a run: the contract, the profile, the target (the embedded reference server,
     started for as long as the block lasts, unless the config names one)."""
-    contract = load_contract(config.spec)
+    # The run's API version judges it: the header it sends, and what that version has without a beta.
+    contract = load_contract(config.spec).for_version(config.anthropic_version)
     profile = config.load_profile()
     with ExitStack() as stack:
         base_url = config.base_url

@@ -35,7 +35,7 @@ from starlette.routing import BaseRoute, Route
 
 from conformance.server import _model, _synthesize
 from conformance.server._errors import ApiError, invalid_request, not_found
-from conformance.server._http import api_version, read_json
+from conformance.server._http import api_version, beta_call, read_json
 from conformance.server._mock import request_params
 from conformance.server._paging import (
     id_cursor_page,
@@ -222,7 +222,7 @@ def parse_requests(body: object) -> list[tuple[str, JsonDict]]:
     return pairs
 
 
-def answer(state: ServerState, params: JsonDict, *, version: str) -> JsonDict:
+def answer(state: ServerState, params: JsonDict, *, version: str, beta: bool = False) -> JsonDict:
     """One request's result: `succeeded` with the message, or `errored` with the error envelope."""
     store = state.store
     try:
@@ -230,7 +230,7 @@ def answer(state: ServerState, params: JsonDict, *, version: str) -> JsonDict:
             # The batch runs the requests itself; there is no connection to stream to.
             raise invalid_request("stream: Streaming is not supported for requests in a Message Batch")
         # The same pipeline as POST /v1/messages, so a result equals the direct answer (compat-bugs J2).
-        valid = request_params(state, "create", params, api_version=version)
+        valid = request_params(state, "create", params, api_version=version, beta=beta)
         message = _model.generate_message(valid, seed=state.config.seed)
     except ApiError as exc:
         return _errored(exc.error_type, exc.message, store.new_id("req_"))
@@ -251,7 +251,8 @@ async def create_batch(request: Request) -> Response:
     state = server_state(request)
     pairs = parse_requests(await read_json(request))
     version = api_version(request)
-    results = [(custom_id, answer(state, params, version=version)) for custom_id, params in pairs]
+    beta = beta_call(request)
+    results = [(custom_id, answer(state, params, version=version, beta=beta)) for custom_id, params in pairs]
     lines = [{"custom_id": custom_id, "result": result} for custom_id, result in results]
     succeeded = sum(1 for _, result in results if result["type"] == "succeeded")
     batch_id = state.store.new_id(ID_PREFIX)

@@ -79,6 +79,11 @@ def retry_count(request: Request) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
+def beta_call(request: Request) -> bool:
+    """A call through the SDK's beta client: `?beta=true`, or any `anthropic-beta` value."""
+    return request.query_params.get("beta") == "true" or bool(betas(request))
+
+
 def faults(request: Request) -> Faults:
     value = request.scope.get("state", {}).get("faults", NO_FAULTS)
     return value if isinstance(value, Faults) else NO_FAULTS

@@ -33,7 +33,7 @@ STAND_IN_MAX_TOKENS = 1024
 """The stand-in's `max_tokens` when the request's own is not a usable number (it is capped by it otherwise)."""
 
 
-def lenient_params(operation: Operation, body: object, *, api_version: str, validate: Callable[[object], Params]) -> Params:
+def lenient_params(operation: Operation, body: object, *, validate: Callable[[object], Params]) -> Params:
     """The params to answer `body` with in mock mode: `validate(body)` when the hand rules agree,
     else a stand-in request; a 400 only when the contract's schema rejects `body`."""
     try:
@@ -41,7 +41,7 @@ def lenient_params(operation: Operation, body: object, *, api_version: str, vali
     except ApiError as refused:
         if refused.status != 400:
             raise
-    check_schema(operation, body, api_version)
+    check_schema(operation, body)
     assert isinstance(body, Mapping)  # check_schema refuses anything else
     return stand_in(operation, body)
 
@@ -77,15 +77,15 @@ def _last_user_text(messages: object) -> str:
 
 
 
-def request_params(state: ServerState, operation: Operation, body: object, *, api_version: str) -> Params:
+def request_params(state: ServerState, operation: Operation, body: object, *, api_version: str, beta: bool = False) -> Params:
     """What Messages, count_tokens and batch items answer: the validated params (the lenient
     reading in mock mode) whose model exists (any model in mock mode, retired ones included)."""
     validator = validate_create_message if operation == "create" else validate_count_tokens
 
     def validate(candidate: object) -> Params:
-        return validator(candidate, file_exists=file_exists_for(state), api_version=api_version)
+        return validator(candidate, file_exists=file_exists_for(state), api_version=api_version, beta=beta)
 
     mock = state.config.mock
-    params = lenient_params(operation, body, api_version=api_version, validate=validate) if mock else validate(body)
+    params = lenient_params(operation, body, validate=validate) if mock else validate(body)
     resolve_model(params["model"], any_id=state.config.any_id, legacy=mock)
     return params

@@ -35,6 +35,12 @@ How a reply is made (tests rely on these rules; docs/server.md repeats them):
 6. **Citations.** If a `document` block has `citations.enabled`, the text block cites each such
    document (up to two) with the location type its source calls for.
 
+7. **Compaction** (`compaction`, beta): the reply is one `compaction` block and nothing else,
+   `stop_reason: "compaction"`. Its summary names the turns it replaces (the text of each user
+   message, joined), its `tool_changes` repeat the tool_addition/tool_removal blocks of the system
+   messages, and its `signature` (`sign_compaction`) covers both, so the block must come back
+   unchanged. `thinking: {type: "between_tools"}` thinks only after a tool result.
+
 Empty text blocks are never emitted, so a reply cut at once has `content: []`.
 """
 
@@ -43,6 +49,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -93,6 +100,27 @@ def sign_thinking(thinking: str) -> str:
     return base64.b64encode(digest + hashlib.sha256(digest + data).digest()).decode()
 
 
+def sign_compaction(summary: Any, tool_changes: Any) -> str:
+    """The signature of a compaction block: a function of its summary and tool changes only."""
+    data = json.dumps([summary, tool_changes or []], sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return base64.b64encode(hashlib.sha256(b"conformance-compaction-v1\0" + data).digest()).decode()
+
+
+def _compaction(params: Mapping[str, Any], budget: int) -> tuple[dict[str, Any], int]:
+    """Rule 7: the compaction block of a conversation, and the tokens it took."""
+    messages = [m for m in params.get("messages") or () if isinstance(m, Mapping)]
+    turns = [message_text(m) for m in messages if m.get("role") == "user"]
+    summary = emit(tokenize("Summary of the conversation so far: " + " / ".join(t for t in turns if t)), budget)
+    changes = [
+        {"type": b["type"], "tool": b.get("tool")}
+        for m in messages if m.get("role") == "system" and isinstance(m.get("content"), list)
+        for b in m["content"] if isinstance(b, Mapping) and b.get("type") in ("tool_addition", "tool_removal")
+    ]
+    block = {"type": "compaction", "content": summary.text, "signature": sign_compaction(summary.text, changes),
+             "tool_changes": changes}
+    return block, summary.tokens
+
+
 def message_text(message: Mapping[str, Any]) -> str:
     """The echo source of rule 3: string content, text blocks, else tool_result text."""
     content = message.get("content")
@@ -116,6 +144,11 @@ def _texts(blocks: Any) -> list[str]:
     if not isinstance(blocks, list):
         return []
     return [b["text"] for b in blocks if isinstance(b, Mapping) and b.get("type") == "text" and isinstance(b.get("text"), str)]
+
+
+def _texts_blocks(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    content = message.get("content")
+    return [b for b in content if isinstance(b, Mapping)] if isinstance(content, list) else []
 
 
 def last_user_message(messages: Sequence[Any]) -> Mapping[str, Any] | None:
@@ -308,8 +341,15 @@ def generate_message(params: Mapping[str, Any], *, seed: int, outcome: Outcome |
             "usage": usage(input_tokens, used),
         }
 
+    if params.get("compaction") is not None:
+        summary, used = _compaction(params, budget)
+        content.append(summary)
+        stop_reason = "compaction"
+        return finish()
+
     thinking = _mapping(params.get("thinking"))
-    if thinking.get("type") in ("enabled", "adaptive"):
+    after_tool = last_user is not None and any(b.get("type") == "tool_result" for b in _texts_blocks(last_user))
+    if thinking.get("type") in ("enabled", "adaptive") or (thinking.get("type") == "between_tools" and after_tool):
         cap = min(budget, int(thinking.get("budget_tokens") or budget))
         thought = emit([*tokenize(THINKING_PREAMBLE), *continuation(rng, rng.between(6, 36), lead_space=True)], cap)
         used += thought.tokens

@@ -78,8 +78,8 @@ class Scenario:
         """The scenario's faults, then the request's own fault header (which wins where both speak)."""
         return parse_faults(",".join(part for part in (self.faults, header or "") if part))
 
-    def events(self, message: Message) -> list[Event]:
-        return self.stream(message_events(message, self.fragments))
+    def events(self, message: Message, *, thinking_updates: bool = False) -> list[Event]:
+        return self.stream(message_events(message, self.fragments, thinking_updates=thinking_updates))
 
 
 NONE = Scenario("none", "nothing special: the plain deterministic answer")

@@ -51,8 +51,10 @@ def json_fragments(value: Any) -> list[str]:
     return [""] + [text[i : i + JSON_CHARS_PER_DELTA] for i in range(0, len(text), JSON_CHARS_PER_DELTA)]
 
 
-def block_events(index: int, block: Mapping[str, Any], fragments: Fragments = json_fragments) -> list[Event]:
-    """start → deltas → stop for one finished content block."""
+def block_events(index: int, block: Mapping[str, Any], fragments: Fragments = json_fragments, *,
+                 thinking_updates: bool = False) -> list[Event]:
+    """start → deltas → stop for one finished content block. With `thinking_updates` (thinking
+    `display: "updates"`), each thinking_delta says how many tokens it stands for."""
     kind = block["type"]
     deltas: list[Event] = []
     if kind == "text":
@@ -64,7 +66,11 @@ def block_events(index: int, block: Mapping[str, Any], fragments: Fragments = js
         deltas += [_delta(index, {"type": "text_delta", "text": run}) for run in _token_runs(block["text"], TEXT_TOKENS_PER_DELTA)]
     elif kind == "thinking":
         start = {"type": "thinking", "thinking": "", "signature": ""}
-        deltas += [_delta(index, {"type": "thinking_delta", "thinking": run}) for run in _token_runs(block["thinking"], THINKING_TOKENS_PER_DELTA)]
+        deltas += [
+            _delta(index, {"type": "thinking_delta", "thinking": run,
+                           **({"estimated_tokens": len(tokenize(run))} if thinking_updates else {})})
+            for run in _token_runs(block["thinking"], THINKING_TOKENS_PER_DELTA)
+        ]
         deltas.append(_delta(index, {"type": "signature_delta", "signature": block["signature"]}))
     elif kind in ("tool_use", "server_tool_use"):
         start = {**block, "input": {}}
@@ -82,7 +88,8 @@ def block_events(index: int, block: Mapping[str, Any], fragments: Fragments = js
     ]
 
 
-def message_events(message: Mapping[str, Any], fragments: Fragments = json_fragments) -> list[Event]:
+def message_events(message: Mapping[str, Any], fragments: Fragments = json_fragments, *,
+                   thinking_updates: bool = False) -> list[Event]:
     """The whole event sequence of a finished Message."""
     usage = dict(message["usage"])
     start_usage = {**usage, "output_tokens": min(1, usage["output_tokens"])}
@@ -96,7 +103,7 @@ def message_events(message: Mapping[str, Any], fragments: Fragments = json_fragm
     }
     events: list[Event] = [("message_start", {"type": "message_start", "message": start})]
     for index, block in enumerate(message["content"]):
-        events += block_events(index, block, fragments)
+        events += block_events(index, block, fragments, thinking_updates=thinking_updates)
         if index == 0:
             events.insert(2, _PING)
     if not message["content"]:

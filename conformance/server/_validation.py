@@ -13,11 +13,14 @@ it (`messages.1.content.0.text: text content blocks must be non-empty`). Two lay
 2. **A schema pass**: `use_contract()` (called by `create_app`) plugs in the bundled contract's
    request schemas (`CreateMessageParams`, `CountTokensParams`), compiled once with jsonschema_rs
    and run after the hand rules, so their precise messages win; it catches whatever shape the hand
-   rules do not look at. The contract describes 2023-06-01: 2026-10-21 requests are held to it
-   minus their system-role messages.
+   rules do not look at (the contract describes both API versions).
 
-API version 2026-10-21 (SDK 2.x) additionally accepts `role: "system"` messages with text-only
-content anywhere in `messages`; they take no part in turn order or tool pairing.
+API version 2026-10-21 (SDK 2.x), and 2023-06-01 on beta calls (the mid-conversation betas,
+as recorded traffic shows), accept `role: "system"` messages anywhere in
+`messages` (text, tool_addition and tool_removal blocks, `clear_at`, `output_config`); they take
+no part in turn order or tool pairing. A compaction request (`compaction`) cannot be combined
+with `context_management`; a compaction block sent back must carry the signature the server gave
+it (`conformance.server._model.sign_compaction`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any, NoReturn
 import jsonschema_rs
 
 from conformance.server._errors import ApiError
+from conformance.server._model import sign_compaction
 from conformance.server._models import find_model
 
 API_VERSIONS = ("2023-06-01", "2026-10-21")
@@ -45,22 +49,24 @@ def beta_error(betas: Sequence[str]) -> str | None:
     malformed = [beta for beta in betas if not BETA_NAME.match(beta)]
     return f"anthropic-beta: unexpected value(s) {', '.join(map(repr, malformed[:3]))}" if malformed else None
 
+
 Path = tuple[str | int, ...]
 FileExists = Callable[[str], bool]
 
 _SAMPLING = {"temperature", "top_p", "top_k"}
 _COMMON_KEYS = {"model", "messages", "system", "tools", "tool_choice", "thinking", "output_config", "cache_control"}
-_BETA_KEYS = {"mcp_servers", "context_management", "output_format", "speed"}
+_BETA_KEYS = {"mcp_servers", "context_management", "output_format", "speed", "billing_policy", "compaction"}
 """Beta request fields accepted without checking the beta header (the SDK's beta client sends them)."""
 CREATE_KEYS = frozenset(
     _COMMON_KEYS | _SAMPLING | _BETA_KEYS
-    | {"max_tokens", "stop_sequences", "stream", "metadata", "service_tier", "container", "inference_geo"}
+    | {"max_tokens", "stop_sequences", "stream", "metadata", "service_tier", "container", "inference_geo", "thread"}
 )
-COUNT_KEYS = frozenset(_COMMON_KEYS | {"mcp_servers", "context_management", "output_format"})
+COUNT_KEYS = frozenset(_COMMON_KEYS | {"mcp_servers", "context_management", "output_format", "billing_policy", "compaction"})
 
 _TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,128}$")
 _TOOL_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
 _VERSIONED_TOOL = re.compile(r"^[a-z][a-z0-9_]*_\d{8}$")
+_TOOLSET = re.compile(r"^(mcp_toolset|[a-z]+_toolset_\d{8})$")
 _IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
 _CUSTOM_TOOL_KEYS = {
     "type", "name", "description", "input_schema", "cache_control", "strict", "eager_input_streaming",
@@ -70,7 +76,9 @@ _ASSISTANT_ONLY = {
     "thinking", "redacted_thinking", "tool_use", "server_tool_use", "web_search_tool_result",
     "web_fetch_tool_result", "code_execution_tool_result", "bash_code_execution_tool_result",
     "text_editor_code_execution_tool_result", "tool_search_tool_result", "mcp_tool_use", "mcp_tool_result",
+    "mcp_tool_listing", "fallback", "advisor_tool_result",
 }
+_SYSTEM_BLOCKS = {"text", "tool_addition", "tool_removal"}
 _USER_ONLY = {"tool_result"}
 
 
@@ -224,7 +232,7 @@ def _image_source(source: Any, path: Path, ctx: _Context, *, pdf: bool = False) 
 
 
 def _image_block(block: Mapping[str, Any], path: Path, ctx: _Context) -> None:
-    closed(block, {"type", "source", "cache_control"}, path)
+    closed(block, {"type", "source", "cache_control", "transformations"}, path)
     _image_source(required(block, "source", path), (*path, "source"), ctx)
     cache_control(block.get("cache_control"), (*path, "cache_control"))
 
@@ -304,6 +312,15 @@ def _container_upload_block(block: Mapping[str, Any], path: Path, ctx: _Context)
     ctx.file(block, path)
 
 
+def _compaction_block(block: Mapping[str, Any], path: Path, ctx: _Context) -> None:
+    """A compaction block comes back exactly as the server gave it: the signature covers the
+    summary and the tool changes (the API answers `compaction_signature_invalid` otherwise)."""
+    cache_control(block.get("cache_control"), (*path, "cache_control"))
+    signature = block.get("signature")
+    if signature is not None and signature != sign_compaction(block.get("content"), block.get("tool_changes")):
+        fail((*path, "signature"), "the compaction block was changed since the server signed it; send it back unchanged")
+
+
 def _loose_block(block: Mapping[str, Any], path: Path, ctx: _Context) -> None:
     """Server-tool blocks replayed from an earlier response: the server only runs client tools,
     so it checks their cache_control and leaves their content to the schema pass."""
@@ -321,6 +338,9 @@ _BLOCKS: dict[str, Callable[[Mapping[str, Any], Path, _Context], None]] = {
     "tool_result": _tool_result_block,
     "container_upload": _container_upload_block,
     "tool_reference": _loose_block,
+    "compaction": _compaction_block,
+    "tool_addition": _loose_block,
+    "tool_removal": _loose_block,
     **{kind: _loose_block for kind in _ASSISTANT_ONLY - {"thinking", "redacted_thinking", "tool_use"}},
 }
 
@@ -343,6 +363,8 @@ def _blocks(blocks: list[Any], path: Path, ctx: _Context, *, allowed: set[str] |
 
 def _message_content(message: Mapping[str, Any], path: Path, ctx: _Context, *, final_assistant: bool) -> None:
     role = message["role"]
+    if role == "system" and "content" not in message and message.get("output_config") is not None:
+        return  # output settings alone (the contract's schema pass checks their shape)
     content = required(message, "content", path)
     content_path = (*path, "content")
     if isinstance(content, str):
@@ -354,7 +376,7 @@ def _message_content(message: Mapping[str, Any], path: Path, ctx: _Context, *, f
     if empty and not final_assistant:
         fail(content_path, "all messages must have non-empty content except for the optional final assistant message")
     if role == "system":
-        _blocks(blocks, content_path, ctx, allowed={"text"})
+        _blocks(blocks, content_path, ctx, allowed=_SYSTEM_BLOCKS)
         return
     _blocks(blocks, content_path, ctx)
     for i, block in enumerate(blocks):
@@ -414,14 +436,14 @@ def _block_list(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return content if isinstance(content, list) else []
 
 
-def _messages(value: Any, ctx: _Context, api_version: str) -> list[Mapping[str, Any]]:
+def _messages(value: Any, ctx: _Context, api_version: str, beta: bool) -> list[Mapping[str, Any]]:
     messages = array(value, ("messages",), min_items=1)
-    roles = ("user", "assistant", "system") if api_version == SYSTEM_ROLE_VERSION else ("user", "assistant")
+    roles = ("user", "assistant", "system") if api_version == SYSTEM_ROLE_VERSION or beta else ("user", "assistant")
     last_conversational = max((i for i, m in enumerate(messages) if isinstance(m, Mapping) and m.get("role") != "system"), default=-1)
     for index, message in enumerate(messages):
         path: Path = ("messages", index)
-        mapping = closed(message, {"role", "content"}, path)
-        enum(required(mapping, "role", path), roles, (*path, "role"))
+        role = enum(required(obj(message, path), "role", path), roles, (*path, "role"))
+        mapping = closed(message, {"role", "content", "clear_at", "output_config"} if role == "system" else {"role", "content"}, path)
         final_assistant = index == last_conversational and mapping["role"] == "assistant"
         _message_content(mapping, path, ctx, final_assistant=final_assistant)
     _check_turns(messages)
@@ -455,12 +477,15 @@ def _tools(value: Any) -> list[str]:
             string(mapping.get("description", ""), (*path, "description"))
             if "strict" in mapping:
                 boolean(mapping["strict"], (*path, "strict"))
+        elif isinstance(kind, str) and _TOOLSET.match(kind):
+            name = None  # a set of tools (browser, computer, an MCP server's): named by its members
         elif isinstance(kind, str) and _VERSIONED_TOOL.match(kind):
             name = string(required(mapping, "name", path), (*path, "name"), min_len=1)
         else:
             fail((*path, "type"), f"unknown tool type: {kind!r}")
         cache_control(mapping.get("cache_control"), (*path, "cache_control"))
-        names.append(str(name))
+        if name is not None:
+            names.append(str(name))
     if len(set(names)) != len(names):
         fail(("tools",), "Tool names must be unique.")
     return names
@@ -486,10 +511,11 @@ def _tool_choice(value: Any, tool_names: list[str]) -> str:
 def _thinking(value: Any, max_tokens: int | None, model: str) -> str:
     path: Path = ("thinking",)
     mapping = obj(value, path)
-    kind = enum(required(mapping, "type", path), ("enabled", "disabled", "adaptive"), (*path, "type"))
-    closed(mapping, {"type", "budget_tokens", "display"} if kind == "enabled" else ({"type", "display"} if kind == "adaptive" else {"type"}), path)
+    kind = enum(required(mapping, "type", path), ("enabled", "disabled", "adaptive", "between_tools"), (*path, "type"))
+    shown = {"type", "display", "block_binding"}
+    closed(mapping, shown | {"budget_tokens"} if kind == "enabled" else (shown if kind == "adaptive" else {"type"}), path)
     if "display" in mapping:
-        enum(mapping["display"], ("summarized", "omitted"), (*path, "display"), nullable=True)
+        enum(mapping["display"], ("summarized", "omitted", "updates"), (*path, "display"), nullable=True)
     entry = find_model(model)
     if kind == "enabled":
         budget = integer(required(mapping, "budget_tokens", path), (*path, "budget_tokens"), minimum=1024)
@@ -530,10 +556,10 @@ def _sampling(body: Mapping[str, Any], thinking_on: bool) -> None:
             fail(("top_k",), "top_k may not be set when thinking is enabled")
 
 
-def _common(body: Mapping[str, Any], *, file_exists: FileExists, api_version: str, max_tokens: int | None) -> None:
+def _common(body: Mapping[str, Any], *, file_exists: FileExists, api_version: str, beta: bool, max_tokens: int | None) -> None:
     ctx = _Context(file_exists)
     model = string(required(body, "model", ()), ("model",), min_len=1)
-    _messages(required(body, "messages", ()), ctx, api_version)
+    _messages(required(body, "messages", ()), ctx, api_version, beta)
     if "system" in body:
         _system(body["system"], ctx)
     tool_names = _tools(body["tools"]) if body.get("tools") is not None else []
@@ -551,6 +577,8 @@ def _common(body: Mapping[str, Any], *, file_exists: FileExists, api_version: st
             array(body[key], (key,))
     if body.get("context_management") is not None:
         obj(body["context_management"], ("context_management",))
+        if body.get("compaction") is not None and max_tokens is not None:
+            fail(("compaction",), "compaction cannot be combined with context_management")
     _sampling(body, thinking != "disabled")
 
 
@@ -559,6 +587,7 @@ def validate_create_message(
     *,
     file_exists: FileExists = lambda _id: True,
     api_version: str = "2023-06-01",
+    beta: bool = False,
 ) -> dict[str, Any]:
     """Check a `POST /v1/messages` body; returns it as the params dict or raises ApiError(400)."""
     params = closed(body, CREATE_KEYS, ())
@@ -567,7 +596,7 @@ def validate_create_message(
     entry = find_model(params["model"]) if isinstance(params.get("model"), str) else None
     if entry is not None and max_tokens > entry.max_tokens:
         fail(("max_tokens",), f"{max_tokens} > {entry.max_tokens}, which is the maximum allowed number of output tokens for {entry.id}")
-    _common(params, file_exists=file_exists, api_version=api_version, max_tokens=max_tokens)
+    _common(params, file_exists=file_exists, api_version=api_version, beta=beta, max_tokens=max_tokens)
     if "stop_sequences" in params:
         for i, seq in enumerate(array(params["stop_sequences"], ("stop_sequences",))):
             if not string(seq, ("stop_sequences", i)) or not str(seq).strip():
@@ -582,7 +611,7 @@ def validate_create_message(
     if params.get("container") is not None and not isinstance(params["container"], (str, Mapping)):
         fail(("container",), "Input should be a valid string")
     string(params.get("inference_geo"), ("inference_geo",), nullable=True)
-    _schema_pass("create", params, api_version)
+    _schema_pass("create", params)
     return dict(params)
 
 
@@ -591,11 +620,12 @@ def validate_count_tokens(
     *,
     file_exists: FileExists = lambda _id: True,
     api_version: str = "2023-06-01",
+    beta: bool = False,
 ) -> dict[str, Any]:
     """Check a `POST /v1/messages/count_tokens` body (create's rules minus the output options)."""
     params = closed(body, COUNT_KEYS, ())
-    _common(params, file_exists=file_exists, api_version=api_version, max_tokens=None)
-    _schema_pass("count_tokens", params, api_version)
+    _common(params, file_exists=file_exists, api_version=api_version, beta=beta, max_tokens=None)
+    _schema_pass("count_tokens", params)
     return dict(params)
 
 
@@ -604,6 +634,9 @@ def validate_count_tokens(
 
 CONTRACT_SCHEMAS = {"create": "CreateMessageParams", "count_tokens": "CountTokensParams"}
 _SCHEMAS: dict[str, Any] = {}
+_EXPLAIN: dict[str, Callable[[Any], list[Any]]] = {}
+"""Per operation: the contract's own explanation of a failure (errors inside the union branch a
+message meant, e.g. the `role: user` one), used once the fast validator has said "invalid"."""
 log = logging.getLogger("conformance.server")
 
 
@@ -613,6 +646,7 @@ def use_schema(operation: str, schema: Mapping[str, Any] | None) -> None:
     The schema must be self-contained (its `$ref`s resolvable inside it); it is compiled once
     here, never per request.
     """
+    _EXPLAIN.pop(operation, None)
     if schema is None:
         _SCHEMAS.pop(operation, None)
     else:
@@ -626,40 +660,33 @@ def use_contract() -> bool:
     try:
         from conformance.contract import load_contract
 
-        components = load_contract().document["components"]
+        contract = load_contract()
+        components = contract.document["components"]
         for operation, name in CONTRACT_SCHEMAS.items():
             if name in components.get("schemas", {}):
                 use_schema(operation, {"$ref": f"#/components/schemas/{name}", "components": components})
+                _EXPLAIN[operation] = functools.partial(contract.validate, name)
     except Exception as exc:  # noqa: BLE001 — any failure here must degrade, not stop the server
         log.warning("request validation runs without the contract's schemas: %s", exc)
         return False
     return True
 
 
-def check_schema(operation: str, body: object, api_version: str) -> None:
+def check_schema(operation: str, body: object) -> None:
     """The schema pass alone ("create" or "count_tokens"): 400 naming the first field the contract's
     request schema rejects. Mock mode holds requests to this and nothing more."""
-    _schema_pass(operation, obj(body, ()), api_version)
+    _schema_pass(operation, obj(body, ()))
 
 
-def _schema_pass(operation: str, params: Mapping[str, Any], api_version: str) -> None:
+def _schema_pass(operation: str, params: Mapping[str, Any]) -> None:
     validator = _SCHEMAS.get(operation)
     if validator is None:
         return
-    if api_version == SYSTEM_ROLE_VERSION and isinstance(params.get("messages"), list) and all(
-            isinstance(m, Mapping) for m in params["messages"]):
-        # The contract describes 2023-06-01, which has no system-role messages (already checked
-        # by the hand rules): the rest of the request is held to it. Error paths then index the
-        # filtered list, so they are mapped back to the request's own indexes.
-        kept = [i for i, m in enumerate(params["messages"]) if m.get("role") != "system"]
-        params = {**params, "messages": [params["messages"][i] for i in kept]}
-    else:
-        kept = None
     if validator.is_valid(params):
         return
+    explain = _EXPLAIN.get(operation)
+    for found in explain(params) if explain else []:
+        fail(tuple(int(p) if p.isdigit() else p for p in found.path.strip("/").split("/") if p), found.message)
     for error in validator.iter_errors(params):
-        path = list(error.instance_path)
-        if kept is not None and len(path) > 1 and path[0] == "messages" and isinstance(path[1], int):
-            path[1] = kept[path[1]]
         message = error.message if len(error.message) <= 300 else error.message[:297] + "..."
-        fail(tuple(path), message)
+        fail(tuple(error.instance_path), message)

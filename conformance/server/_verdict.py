@@ -71,26 +71,25 @@ def judge(entry: JournalEntry) -> dict[str, Any]:
     if operation is None:
         return {"valid": not errors, "errors": errors, "judged": "headers"}
     api_version = entry.header("anthropic-version") or DEFAULT_API_VERSION
+    beta = "beta=true" in entry.query.split("&") or bool((entry.header("anthropic-beta") or "").strip())  # as _http.beta_call
     try:
         if entry.body_truncated:
             raise ApiError(400, f"request body: over {MAX_BODY_BYTES} bytes, not judged")
         body = parse_json_body(entry.body)
         if operation == "batch":
             for _, params in parse_requests(body):
-                _judge_params("create", params, api_version)
+                _judge_params("create", params, api_version, beta)
         else:
-            _judge_params(operation, body, api_version)
+            _judge_params(operation, body, api_version, beta)
     except ApiError as refused:
         errors.append(refused.message)
     return {"valid": not errors, "errors": errors, "judged": "body"}
 
 
-def _judge_params(operation: str, body: object, api_version: str) -> None:
+def _judge_params(operation: str, body: object, api_version: str, beta: bool) -> None:
     _, body = select_scenario(None, body)  # a `scenario:` alias stands for a real model
-    if operation == "create":
-        validate_create_message(body, api_version=api_version)
-    else:
-        validate_count_tokens(body, api_version=api_version)
+    validate = validate_create_message if operation == "create" else validate_count_tokens
+    validate(body, api_version=api_version, beta=beta)
 
 
 def _header_errors(entry: JournalEntry) -> list[str]:

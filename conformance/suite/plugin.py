@@ -97,11 +97,11 @@ class ConformancePlugin:
 
     @pytest.fixture(scope="session")
     def conformance_session(self) -> Iterator[Session]:
-        from conformance.engine import open_session, without_local_constants
+        from conformance.engine import generation_scope, open_session
 
         # The same seed, contract and options must give the same requests, whatever modules happen
-        # to be loaded: see without_local_constants.
-        with without_local_constants(), open_session(self.config) as session:
+        # to be loaded, and in less time: see engine._patches.
+        with generation_scope(), open_session(self.config) as session:
             self.session = session
             if self.recording is not None:
                 with self.recording.use_cassette():

@@ -46,7 +46,26 @@ def strict_tool(b: Build) -> dict[str, Any]:
     return {**b.WEATHER_TOOL, "strict": True}
 
 
+COMPACT = {"type": "summarize"}
+COMPACTION = {"type": "compaction", "content": "Summary: weather in Paris", "signature": "c2ln", "tool_changes": []}
+
 BROKEN = [
+    # compaction requests (SDK 2.12 BetaCompactionConfigParam)
+    Case(
+        "compaction request answered with text",
+        "meaning.compaction",
+        lambda b: reply(b, [TEXT], compaction=COMPACT),
+    ),
+    Case(
+        "compaction block without its signature",
+        "meaning.compaction",
+        lambda b: reply(b, [{**COMPACTION, "signature": None}], "compaction", compaction=COMPACT),
+    ),
+    Case(
+        "compaction block followed by text",
+        "meaning.compaction",
+        lambda b: reply(b, [COMPACTION, TEXT], "compaction", compaction=COMPACT),
+    ),
     # E2
     Case(
         "output_tokens over max_tokens",
@@ -197,6 +216,8 @@ GOOD = {
     "adaptive thinking may skip": lambda b: reply(b, [TEXT], thinking={"type": "adaptive"}),
     "thinking after tool_result": _after_tool_result,
     "tool defined in a message": _tool_addition,
+    "compaction alone": lambda b: reply(b, [COMPACTION], "compaction", compaction=COMPACT, thinking=ENABLED),
+    "compaction cut short": lambda b: reply(b, [], "max_tokens", output_tokens=100, compaction=COMPACT),
     "streamed tool call": lambda b: b.stream(b.tool_stream()),
     "streamed thinking": lambda b: b.stream(b.thinking_stream(), request={"thinking": ENABLED}),
 }

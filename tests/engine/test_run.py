@@ -67,6 +67,7 @@ def test_an_unreachable_target_exits_3(capsys: pytest.CaptureFixture[str]) -> No
         (["run", "--profile", "no-such-profile"], "unknown profile"),
         (["run", "--spec", "/nonexistent.yaml"], "no such file"),
         (["run", "--max-examples", "0"], "not a positive whole number"),
+        (["run", "--anthropic-version", "2024-01-01"], "describes API versions 2023-06-01, 2026-10-21"),
         (["run", "--workers", "x"], "invalid positive whole number value"),
         (["serve", "--port", "70000"], "not a port number"),
         (["no-such-command"], "invalid choice"),

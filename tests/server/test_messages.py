@@ -186,9 +186,13 @@ def test_prompt_too_long_is_400(client: TestClient) -> None:
     assert (status, kind) == (400, "invalid_request_error") and message.startswith("prompt is too long")
 
 
-def test_system_role_messages_need_version_2026_10_21(client: TestClient) -> None:
+def test_system_role_messages_need_version_2026_10_21_or_a_beta_call(client: TestClient) -> None:
     body: dict[str, Any] = {"model": MODEL, "max_tokens": 50, "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]}
     assert error_of(client, body)[0] == 400
+    # 2023-06-01 has them on beta calls (recorded traffic: the mid-conversation betas, ?beta=true)
+    assert client.post("/v1/messages?beta=true", json=body).status_code == 200
+    beta = {"anthropic-beta": "mid-conversation-tool-changes-2026-07-01"}
+    assert client.post("/v1/messages", json=body, headers=beta).status_code == 200
     response = client.post("/v1/messages", json=body, headers={"anthropic-version": "2026-10-21"})
     assert response.status_code == 200, response.text
     assert response.json()["content"][0]["text"].startswith("hi")

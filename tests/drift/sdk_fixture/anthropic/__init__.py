@@ -1,0 +1,1 @@
+raise ImportError("the fixture SDK is read with ast, never imported")

@@ -1,0 +1,2 @@
+class BaseModel:  # stands in for the SDK's pydantic base
+    pass
