@@ -91,10 +91,20 @@ class ModelEntry:
             },
             "image_input": yes(self.messages),
             "pdf_input": yes(self.messages),
+            "server_tools": {  # offered by the models, though this server never runs them
+                "supported": self.messages,
+                "code_execution": yes(self.messages and self.thinking),
+                "web_search": yes(self.messages),
+            },
             "structured_outputs": yes(self.structured_outputs),
             "thinking": {
                 "supported": self.thinking,
-                "types": {"enabled": yes(self.thinking), "adaptive": yes(self.adaptive_thinking)},
+                "types": {
+                    "enabled": yes(self.thinking),
+                    "adaptive": yes(self.adaptive_thinking),
+                    "between_tools": yes(self.adaptive_thinking),
+                    "disabled": yes(self.messages),
+                },
             },
         }
 

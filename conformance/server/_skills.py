@@ -37,7 +37,7 @@ from starlette.routing import BaseRoute, Route
 from conformance.server import _synthesize
 from conformance.server._errors import ApiError, invalid_request, not_found
 from conformance.server._files import file_parts, read_multipart, too_large
-from conformance.server._http import betas
+from conformance.server._http import DEFAULT_API_VERSION, api_version, betas
 from conformance.server._paging import (
     page_token_page,
     query_limit,
@@ -75,6 +75,10 @@ _ZIP_TIME = (2025, 1, 1, 0, 0, 0)
 
 
 def is_beta(request: Request) -> bool:
+    """Whether the call gets the classic beta shapes: `?beta=true` or a `skills-` beta, under API
+    version 2023-06-01. SDK 2.x's beta client (2026-10-21) reads the GA shapes, so they answer it."""
+    if api_version(request) != DEFAULT_API_VERSION:
+        return False
     if request.query_params.get("beta") == "true":
         return True
     return any(beta.startswith(BETA_PREFIX) for beta in betas(request))

@@ -31,7 +31,8 @@ def test_list_is_newest_first_with_every_spec_key(client: TestClient) -> None:
         assert SPEC_KEYS <= set(model) and model["type"] == "model"
         assert model["lifecycle"] in ("active", "deprecated")
         assert set(model["capabilities"]) == {"batch", "citations", "code_execution", "context_management", "effort", "image_input",
-                                              "pdf_input", "structured_outputs", "thinking"}
+                                              "pdf_input", "server_tools", "structured_outputs", "thinking"}  # SDK 2.12's ModelCapabilities
+        assert set(model["capabilities"]["thinking"]["types"]) == {"enabled", "adaptive", "between_tools", "disabled"}
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 5])
