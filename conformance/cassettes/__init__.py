@@ -6,8 +6,9 @@ The recording side (`Recording`, `recording_for`...) uses vcrpy, imported on fir
 validating and replaying never load it.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from conformance._lazy import lazy_names
 from conformance.cassettes._journal import (
     FINGERPRINT_FILE,
     RecordedTest,
@@ -39,16 +40,8 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers
         verdicts,
     )
 
-_RECORDING = ("HTTP_FOLDER", "REFERENCE_BASE", "Recording", "is_paid_api", "recording_for", "verdicts")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _RECORDING:
-        from conformance.cassettes import _record
-
-        return getattr(_record, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_names(__name__, {"_record": ("HTTP_FOLDER", "REFERENCE_BASE", "Recording", "is_paid_api",
+                                                 "recording_for", "verdicts")})
 
 __all__ = [
     "FINGERPRINT_FILE",

@@ -7,8 +7,9 @@ What other packages may use is exported here; the `_modules` are private. The sc
 a replay or `conformance validate` never loads schemathesis.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from conformance._lazy import lazy_names
 from conformance.engine._config import (
     DEFAULT_CASSETTES,
     DEFAULT_REPORTS,
@@ -43,21 +44,8 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers
     from conformance.engine._generation import run_operations, schemathesis_schema
     from conformance.engine._patches import generation_scope, without_local_constants
 
-_GENERATION = ("run_operations", "schemathesis_schema")
-_PATCHES = ("generation_scope", "without_local_constants")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _GENERATION:
-        from conformance.engine import _generation
-
-        return getattr(_generation, name)
-    if name in _PATCHES:
-        from conformance.engine import _patches
-
-        return getattr(_patches, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_names(__name__, {"_generation": ("run_operations", "schemathesis_schema"),
+                                     "_patches": ("generation_scope", "without_local_constants")})
 
 __all__ = [
     "DEFAULT_CASSETTES",
