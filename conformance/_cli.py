@@ -136,15 +136,11 @@ def cmd_drift(args: argparse.Namespace) -> int:
 
         report = sdk_drift(load_contract(args.spec), args.sdk or None).without(args.ignore)
     elif args.observed and not args.documents:
-        from conformance.cassettes import read_exchanges
+        from conformance.cassettes import cassette_files, read_exchanges
         from conformance.contract import load_contract
 
         contract = load_contract(args.spec)  # a bad contract fails before any cassette is read
-        paths = [  # a folder stands for every file under it
-            found
-            for arg in args.observed
-            for found in (sorted(f for f in arg.rglob("*") if f.is_file()) if arg.is_dir() else [arg])
-        ]
+        paths = cassette_files(args.observed)  # a folder stands for every cassette under it
         report = observed_drift(contract, (exchange for path in paths for exchange in read_exchanges(path)))
     elif len(args.documents) == 2 and not args.observed and args.spec is None:
         report = diff_files(*args.documents).without(args.ignore)
@@ -220,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="check recorded exchanges (VCR cassettes, gzipped too, HAR) offline",
         description="Run the checks over recorded exchanges. Exit 1 when an exchange departs from the contract.",
     )
-    validate.add_argument("files", nargs="+", type=Path, help="cassette (.yaml, .yml, .yaml.gz) or HAR files")
+    validate.add_argument("files", nargs="+", type=Path, help="cassettes (vcrpy or Ruby VCR YAML/JSON, HAR; gzipped too) or folders of them (a recording)")
     validate.add_argument("--spec", default=None, help="contract file (default: the bundled contract)")
     validate.add_argument("--profile", default="anthropic", help="profile name or TOML file (default: anthropic)")
     validate.add_argument("-v", "--verbose", action="store_true", help="print warnings too")

@@ -18,7 +18,7 @@ from conformance.cassettes._journal import (
     target_name,
     write_test,
 )
-from conformance.cassettes._read import CassetteError, read_exchanges
+from conformance.cassettes._read import CassetteError, cassette_files, read_exchanges
 from conformance.cassettes._replay import (
     Recorded,
     ReplayRefused,
@@ -49,6 +49,7 @@ __all__ = [
     "REFERENCE_BASE",
     "CassetteError",
     "RecordedTest",
+    "cassette_files",
     "Recorded",
     "Recording",
     "ReplayRefused",

@@ -57,6 +57,23 @@ def read_exchanges(path: str | Path) -> list[Exchange]:
     raise CassetteError(f"{path}: not a cassette (expected vcrpy `interactions`, Ruby VCR `http_interactions` or a HAR `log`)")
 
 
+CASSETTE_SUFFIXES = (".yaml", ".yml", ".json", ".har")
+"""What a cassette file is named (gzipped or not); in a folder, other files are not cassettes."""
+
+
+def cassette_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The files named, a folder standing for every cassette under it (a recording's run.json and
+    anything not named like a cassette left out); a file named directly is always read."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            found.append(path)
+            continue
+        found += sorted(f for f in path.rglob("*") if f.is_file() and f.name != "run.json"
+                        and f.name.removesuffix(".gz").endswith(CASSETTE_SUFFIXES))
+    return found
+
+
 def _read_bytes(path: Path) -> bytes:
     try:
         data = path.read_bytes()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance._exit import EXIT_DEPARTURES, EXIT_OK
-from conformance.cassettes._read import read_exchanges
+from conformance.cassettes._read import cassette_files, read_exchanges
 from conformance.checks import CheckContext, run_checks
 from conformance.contract import Contract
 from conformance.engine import Profile
@@ -21,6 +21,7 @@ def validate_files(
     """Check every exchange of every file; print findings; 1 if any error, else 0."""
     out = out or sys.stdout
     context = CheckContext(contract=contract, options=profile.check_options())
+    paths = cassette_files(paths)  # a folder stands for every cassette under it
     exchanges = [exchange for path in paths for exchange in read_exchanges(path)]  # read all first: bad files fail fast
     totals: Counter[str] = Counter()
     for exchange in exchanges:

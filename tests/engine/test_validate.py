@@ -112,3 +112,12 @@ def test_bad_cassettes_are_one_line_errors_exit_2(
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and str(path) in err and "\n" not in err
+
+
+def test_a_folder_stands_for_the_cassettes_under_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A recording folder (the shipped one) validates as a whole; run.json and other files are not cassettes."""
+    shipped = Path(__file__).resolve().parents[2] / "cassettes" / "reference"
+    assert main(["validate", str(shipped)]) == 0
+    out = capsys.readouterr().out
+    files = len(list(shipped.glob("*/*.json.gz")))
+    assert f"from {files} file(s): 0 errors" in out and files > 40
