@@ -218,8 +218,8 @@ def read_test(path: Path) -> RecordedTest:
     """One test's recording; CassetteError (one line naming the file) when it cannot be read."""
     try:
         document = json.loads(_read_bytes(path))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CassetteError(f"{path}: not a recording (JSON): {exc}") from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested past what Python parses
+        raise CassetteError(f"{path}: not a recording (JSON): {type(exc).__name__}: {str(exc)[:200]}") from None
     if not is_recorded_test(document):
         raise CassetteError(f"{path}: not a conformance recording (no `conformance` section)")
     meta = document["conformance"]

@@ -100,6 +100,8 @@ def _parse(path: Path, data: bytes) -> Any:
         if text.lstrip().startswith("{"):
             return json.loads(text)
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise CassetteError(f"{path}: nested too deeply to read") from None
     except (ValueError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

@@ -36,6 +36,10 @@ def _shape(path: Path) -> None:
                                    b' "steps": [{"exchange": 0}]}}'))
 
 
+def _deep(path: Path) -> None:
+    path.write_bytes(gzip.compress(b'{"a":' * 100_000 + b"1" + b"}" * 100_000))
+
+
 def _vcrpy(path: Path) -> None:
     path.write_bytes(gzip.compress(b'{"version": 1, "interactions": []}'))
 
@@ -61,11 +65,12 @@ def _no_run_json(path: Path) -> None:
         (_shape, "malformed recording", CASSETTE),
         (_vcrpy, "not a conformance recording (no `conformance` section)", CASSETTE),
         (_not_text, "not a recording (JSON)", CASSETTE),
+        (_deep, "not a recording (JSON): RecursionError", CASSETTE),
         (_run_json, "not a recording's run.json", FINGERPRINT_FILE),
         (_no_run_json, "no such file; ", FINGERPRINT_FILE),
     ],
-    ids=["truncated-gzip", "truncated-json", "wrong-format", "malformed", "plain-vcrpy", "binary", "bad-run-json",
-         "no-run-json"],
+    ids=["truncated-gzip", "truncated-json", "wrong-format", "malformed", "plain-vcrpy", "binary", "nested-100k",
+         "bad-run-json", "no-run-json"],
 )
 def test_a_damaged_recording_is_one_line_and_exit_2(
     recording_copy: Path, capsys: pytest.CaptureFixture[str], damage: Callable[[Path], None], problem: str, where: str
