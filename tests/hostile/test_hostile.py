@@ -1,0 +1,162 @@
+"""Hostile targets cannot hang, crash or exhaust a run (issue 12, item 4): every kind of hostile
+server in tests/hostile/servers.py becomes a `transport.*` finding on the exchange it spoiled, by
+both ways a run sends (Target.send with httpx; schemathesis's traffic with requests, through
+engine._adapter), and a whole run against it ends with exit 1 (not 3), no traceback, a report.
+Every bound here is small (--timeout 0.5 s, --response-timeout 1 s, 1 MB): no test waits long, and
+none asserts a time."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from conformance import RunConfig, execute
+from conformance._exchange import Exchange, Request, Response
+from conformance.checks import run_checks
+from conformance.engine import Target
+from conformance.engine._adapter import BoundedAdapter, transport_failure
+from conformance.engine._limits import ResponseLimits
+from conformance.server import ServerConfig, serve_reference
+from tests.hostile.servers import KINDS, hostile_server
+
+TIMEOUT = 0.5
+LIMITS = ResponseLimits(seconds=1.0, max_bytes=1_000_000)
+EXPECTED = {
+    "reset": "transport.connection_lost",
+    "keepalive_reset": "transport.connection_lost",
+    "silent": "transport.timeout",
+    "drip": "transport.timeout",
+    "endless_stream": "transport.timeout",
+    "gzip_bomb": "transport.too_large",
+    "oversized_body": "transport.too_large",
+    "many_headers": "transport.malformed",
+    "huge_header": "transport.malformed",
+    "truncated_body": "transport.connection_lost",
+    "truncated_chunked": "transport.connection_lost",
+    "wrong_content_length": "transport.connection_lost",
+    "garbage": "transport.malformed",
+    "redirect_loop": "transport.redirect",
+}
+BODY = {"model": "hostile-1", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def _requests(kind: str) -> int:
+    return 2 if kind == "keepalive_reset" else 1  # its second request, on the kept-alive connection, meets the reset
+
+
+def _check_ids(exchange: Exchange) -> set[str]:
+    return {finding.check_id for finding in run_checks(exchange)}
+
+
+def test_every_kind_has_a_verdict() -> None:
+    assert set(KINDS) - {"deep_json"} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_target_send_reports_the_kind(kind: str) -> None:
+    with hostile_server(kind) as url:
+        target = Target(base_url=url, timeout=TIMEOUT, limits=LIMITS)
+        try:
+            found = [_check_ids(target.send("POST", "/v1/messages", json=BODY, operation_id="createMessage"))
+                     for _ in range(_requests(kind))]
+        finally:
+            target.close()
+    assert EXPECTED[kind] in set().union(*found), found
+    for ids in found:  # a spoiled response is judged by the transport checks alone: one cause, one finding
+        assert ids <= {"transport." + name for name in ("connection_lost", "timeout", "too_large", "malformed",
+                                                          "redirect")} or EXPECTED[kind] not in ids, ids
+
+
+@contextmanager
+def bounded_session() -> Iterator[requests.Session]:
+    """A requests session as engine._adapter makes schemathesis's."""
+    with requests.Session() as session:
+        session.mount("http://", BoundedAdapter(LIMITS))
+        yield session
+
+
+def _sent_with_requests(session: requests.Session, url: str) -> Exchange:
+    response = session.post(f"{url}/v1/messages", json=BODY, timeout=TIMEOUT, allow_redirects=False)
+    return Exchange(Request("POST", f"{url}/v1/messages"),
+                    Response(response.status_code, dict(response.headers), response.content,
+                             failure=transport_failure(response.request)),
+                    operation_id="createMessage")
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_requests_adapter_reports_the_kind(kind: str) -> None:
+    """Schemathesis's side: the adapter never raises; what it noted is the same finding."""
+    with hostile_server(kind) as url, bounded_session() as session:
+        found = [_check_ids(_sent_with_requests(session, url)) for _ in range(_requests(kind))]
+    assert EXPECTED[kind] in set().union(*found), found
+
+
+def test_reference_server_passes_the_transport_checks() -> None:
+    with serve_reference(ServerConfig(seed=0)) as url:
+        target = Target(base_url=url, api_key="test-key", timeout=10, limits=LIMITS)
+        try:
+            sent = [target.send("POST", "/v1/messages", json={**BODY, "model": "claude-sonnet-4-5", "stream": stream},
+                                operation_id="createMessage") for stream in (False, True)]
+            sent.append(target.send("GET", "/v1/models", operation_id="listModels"))
+        finally:
+            target.close()
+        with bounded_session() as session:
+            sent.append(_sent_with_requests(session, url))
+    for exchange in sent:
+        assert exchange.response.failure is None
+        assert not {i for i in _check_ids(exchange) if i.startswith("transport.")}
+
+
+def _run(url: str, tmp_path: Path, *pytest_args: str) -> tuple[int, set[str], str, Path]:
+    out = io.StringIO()
+    config = RunConfig(base_url=url, api_key="k", profile="compat-minimal", max_examples=1, timeout=TIMEOUT,
+                       response_timeout=LIMITS.seconds, max_response_bytes=LIMITS.max_bytes,
+                       report_dir=str(tmp_path), quiet=True, pytest_args=tuple(pytest_args))
+    result = execute(config, out)
+    return result.exit_code, result.error_check_ids, out.getvalue(), tmp_path / "results.json"
+
+
+def _assert_a_finding(kind: str, code: int, errors: set[str], output: str, results: Path) -> None:
+    assert "Traceback" not in output, output
+    assert code == 1, output
+    assert EXPECTED[kind] in errors, (errors, output)
+    assert results.is_file()
+    assert EXPECTED[kind] in {f["check_id"] for f in json.loads(results.read_text())["findings"]}
+
+
+# The kinds that hung, crashed or ended a run with "target unreachable" before: a whole run each.
+# A slow kind meets one request in `every`, so the run stays short.
+QUICK_RUNS = {"garbage": 1, "many_headers": 1, "keepalive_reset": 1, "drip": 40}
+
+
+@pytest.mark.parametrize("kind", sorted(QUICK_RUNS))
+def test_a_run_goes_on_after_the_kind(kind: str, tmp_path: Path) -> None:
+    with hostile_server(kind, every=QUICK_RUNS[kind]) as url:
+        _assert_a_finding(kind, *_run(url, tmp_path, "-k", "test_operation"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(set(EXPECTED) - set(QUICK_RUNS)))
+def test_a_run_goes_on_after_every_kind(kind: str, tmp_path: Path) -> None:
+    with hostile_server(kind, every=10) as url:
+        _assert_a_finding(kind, *_run(url, tmp_path))
+
+
+def test_a_whole_run_with_scenarios_goes_on(tmp_path: Path) -> None:
+    """Scenario tests too (Target.send): a reset midway is a finding, not a pytest failure."""
+    with hostile_server("reset") as url:
+        _assert_a_finding("reset", *_run(url, tmp_path))
+
+
+def test_json_deeper_than_the_stack_is_no_crash(tmp_path: Path) -> None:
+    with hostile_server("deep_json") as url:
+        code, errors, output, results = _run(url, tmp_path, "-k", "test_operation")
+    messages = [f["message"] for f in json.loads(results.read_text())["findings"]]
+    assert "Traceback" not in output and code == 1, output
+    assert not [m for m in messages if "crashed" in m or "RecursionError" in m], messages
