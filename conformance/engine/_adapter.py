@@ -38,10 +38,10 @@ class ReadBody(io.BytesIO):
         self.headers = headers if headers is not None else HTTPHeaderDict()
         self.version = version
 
-    def read(self, size: int | None = -1, decode_content: bool = True, **_: Any) -> bytes:  # type: ignore[override]
+    def read(self, size: int | None = -1, decode_content: bool = True, **_: Any) -> bytes:
         return super().read(size)
 
-    def read1(self, size: int | None = -1, decode_content: bool = True) -> bytes:  # type: ignore[override]
+    def read1(self, size: int | None = -1, decode_content: bool = True) -> bytes:
         return super().read1(size)
 
     def stream(self, amt: int = _CHUNK, decode_content: bool = True) -> Iterator[bytes]:
@@ -60,7 +60,7 @@ class BoundedAdapter(HTTPAdapter):
         super().__init__()
         self.limits = limits
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         started = time.monotonic()
         try:
