@@ -7,8 +7,11 @@ the reports, and the exit code, decided once (`conformance.reports.exit_code`).
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -16,7 +19,7 @@ from typing import Any, TextIO
 import httpx
 import pytest
 
-from conformance._exit import EXIT_DEPARTURES, EXIT_UNREACHABLE, EXIT_USAGE
+from conformance._exit import EXIT_DEPARTURES, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.contract import ContractError
 from conformance.engine import RunConfig, RunRecord
 
@@ -83,6 +86,24 @@ def run_suite(config: RunConfig, plugins: Sequence[object] = ()) -> tuple[int, _
     return int(code), handover
 
 
+@contextmanager
+def terminated_as_interrupted() -> Iterator[None]:
+    """A SIGTERM (a CI job's timeout, `kill`) stops the run as Ctrl-C does: pytest ends the session,
+    the runner still writes the reports of the tests that ran, marked as not complete."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _shown(folder: Path) -> str:
     here = Path.cwd()
     return str(folder.relative_to(here) if folder.is_relative_to(here) else folder)
@@ -124,9 +145,12 @@ def execute(config: RunConfig, out: TextIO | None = None) -> RunResult:
     if problem is not None:
         reporter.stop_progress()
         return RunResult(EXIT_UNREACHABLE, None, problem)
-    with reporter.pytest_output():
+    with reporter.pytest_output(), terminated_as_interrupted():
         code, handover = run_suite(config, reporter.plugins)
     record = handover.record
+    if code == pytest.ExitCode.INTERRUPTED and record is not None:
+        record.aborted = record.aborted or "interrupted (Ctrl-C or SIGTERM): the results cover the tests that ran"
+        record.abort_code = record.abort_code or EXIT_INTERRUPTED
     suite_broke = bool(reporter.log.crashes) or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
     if record is None or code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         reporter.show_pytest_output()

@@ -63,6 +63,8 @@ def run_operations(session: Session, schema: Any, operation_ids: list[str], phas
             for event in from_schema(selected).execute():
                 if isinstance(event, events.FatalError):
                     raise event.exception
+                if isinstance(event, events.Interrupted):  # schemathesis caught Ctrl-C: the run stops too
+                    raise KeyboardInterrupt
                 if isinstance(event, events.NonFatalError) and _is_connection_error(event.value):
                     raise TargetUnreachable(f"{session.target.base_url}: {event.value}")
                 if session.stopped:

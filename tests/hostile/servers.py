@@ -197,7 +197,7 @@ class _Share:
             return self.count % self.every == 0
 
 
-def _serve(conn: socket.socket, behaviour: Behaviour, share: _Share) -> None:
+def _serve(conn: socket.socket, behaviour: Behaviour, share: _Share, arrived: threading.Event) -> None:
     conn.settimeout(LIFETIME)
     seen = 0
     try:
@@ -209,6 +209,7 @@ def _serve(conn: socket.socket, behaviour: Behaviour, share: _Share) -> None:
                 conn.sendall(_json("400 Bad Request", ERROR))
                 continue
             seen += 1
+            arrived.set()
             if not behaviour(conn, seen):
                 break
     except OSError:
@@ -218,10 +219,10 @@ def _serve(conn: socket.socket, behaviour: Behaviour, share: _Share) -> None:
 
 
 @contextmanager
-def hostile_server(kind: str, *, every: int = 1) -> Iterator[str]:
+def hostile_server(kind: str, *, every: int = 1, arrived: threading.Event | None = None) -> Iterator[str]:
     """Serve `kind` (one of KINDS) on an ephemeral loopback port to one in `every` requests other
-    than GET /v1/models; yields its base URL."""
-    behaviour, share = KINDS[kind], _Share(every)
+    than GET /v1/models (`arrived` is set when the first one comes); yields its base URL."""
+    behaviour, share, arrived = KINDS[kind], _Share(every), arrived or threading.Event()
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
@@ -233,7 +234,7 @@ def hostile_server(kind: str, *, every: int = 1) -> Iterator[str]:
                 conn, _ = listener.accept()
             except OSError:
                 continue
-            threading.Thread(target=_serve, args=(conn, behaviour, share), daemon=True).start()
+            threading.Thread(target=_serve, args=(conn, behaviour, share, arrived), daemon=True).start()
 
     thread = threading.Thread(target=accept, daemon=True, name=f"hostile-{kind}")
     thread.start()

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -160,3 +164,24 @@ def test_json_deeper_than_the_stack_is_no_crash(tmp_path: Path) -> None:
     messages = [f["message"] for f in json.loads(results.read_text())["findings"]]
     assert "Traceback" not in output and code == 1, output
     assert not [m for m in messages if "crashed" in m or "RecursionError" in m], messages
+
+
+def test_a_terminated_run_still_reports(tmp_path: Path) -> None:
+    """SIGTERM (a CI job's timeout) while the run waits on a silent target: the run stops like
+    Ctrl-C, and results.json covers the tests that ran and says the run did not complete."""
+    arrived = threading.Event()
+    with hostile_server("silent", arrived=arrived) as url:
+        run = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", url, "--api-key", "k",
+                                "--profile", "compat-minimal", "--timeout", "20", "--report-dir", str(tmp_path),
+                                "-q"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            assert arrived.wait(60), "the run never reached the target"
+            run.send_signal(signal.SIGTERM)
+            output, _ = run.communicate(timeout=60)
+        finally:
+            if run.poll() is None:
+                run.kill()
+    text = output.decode()
+    assert "Traceback" not in text and run.returncode == 130, text
+    recorded = json.loads((tmp_path / "results.json").read_text())["run"]
+    assert recorded["completed"] is False and "interrupted" in recorded["aborted"]
