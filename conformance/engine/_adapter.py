@@ -27,6 +27,8 @@ from conformance.engine._limits import ResponseLimits, classify, read_within
 _FAILURE = "conformance_transport_failure"
 """Where a failed response's TransportFailure is kept: on its request, which schemathesis hands on."""
 _CHUNK = 64 * 1024
+TARGET_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)
+"""What the target did (an invalid URL or header is the request's own error, raised as before)."""
 
 
 class ReadBody(io.BytesIO):
@@ -65,7 +67,7 @@ class BoundedAdapter(HTTPAdapter):
         started = time.monotonic()
         try:
             response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
-        except requests.RequestException as exc:
+        except TARGET_ERRORS as exc:
             return _failed(request, classify(exc))
         raw = response.raw
         try:

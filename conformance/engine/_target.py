@@ -23,6 +23,10 @@ from conformance.engine._limits import ResponseLimits, classify, read_within, to
 from conformance.engine._transport import NO_RETRY, Budget, GuardedTransport
 
 
+TARGET_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+"""What the target did (a request the client could not build is the run's own error)."""
+
+
 class TargetUnreachable(Exception):
     """The target did not answer (connection refused, DNS, timeout) or rejected the credentials."""
 
@@ -97,7 +101,7 @@ class Target:
         started = time.monotonic()
         try:
             response = self.client.send(request, stream=True)
-        except httpx.HTTPError as exc:  # nothing whole came back: a finding on this exchange
+        except TARGET_ERRORS as exc:  # nothing whole came back: a finding on this exchange
             return failed_exchange(request, classify(exc), operation_id=operation_id, label=label)
         try:
             # Decoded as it arrives, so a decompression bomb stops at the byte limit too.

@@ -69,8 +69,9 @@ def _json(status: str, body: bytes, extra: Sequence[tuple[str, str]] = ()) -> by
 
 
 def _bomb() -> bytes:
+    """100 MB of zeros (past the run's default 64 MiB) in about 100 kB; made once per process."""
     if not _BOMB:
-        _BOMB.append(gzip.compress(b"\0" * 50_000_000, 9))  # 50 MB of zeros in about 50 kB
+        _BOMB.append(gzip.compress(bytes(100_000_000), 6))
     return _BOMB[0]
 
 
@@ -223,6 +224,8 @@ def hostile_server(kind: str, *, every: int = 1, arrived: threading.Event | None
     """Serve `kind` (one of KINDS) on an ephemeral loopback port to one in `every` requests other
     than GET /v1/models (`arrived` is set when the first one comes); yields its base URL."""
     behaviour, share, arrived = KINDS[kind], _Share(every), arrived or threading.Event()
+    if kind == "gzip_bomb":
+        _bomb()  # before the first request: its making is no wait the client should see
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()

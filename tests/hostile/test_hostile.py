@@ -31,6 +31,15 @@ from tests.hostile.servers import KINDS, hostile_server
 
 TIMEOUT = 0.5
 LIMITS = ResponseLimits(seconds=1.0, max_bytes=1_000_000)
+SLOW = {"silent", "drip", "endless_stream"}
+"""The kinds that wait: met with small time bounds. The others get roomy ones, so that a loaded
+machine's slowness is never mistaken for theirs."""
+ROOMY_TIMEOUT = 10.0
+ROOMY = ResponseLimits(seconds=30.0, max_bytes=LIMITS.max_bytes)
+
+
+def _bounds(kind: str) -> tuple[float, ResponseLimits]:
+    return (TIMEOUT, LIMITS) if kind in SLOW else (ROOMY_TIMEOUT, ROOMY)
 EXPECTED = {
     "reset": "transport.connection_lost",
     "keepalive_reset": "transport.connection_lost",
@@ -64,8 +73,9 @@ def test_every_kind_has_a_verdict() -> None:
 
 @pytest.mark.parametrize("kind", sorted(EXPECTED))
 def test_target_send_reports_the_kind(kind: str) -> None:
+    timeout, limits = _bounds(kind)
     with hostile_server(kind) as url:
-        target = Target(base_url=url, timeout=TIMEOUT, limits=LIMITS)
+        target = Target(base_url=url, timeout=timeout, limits=limits)
         try:
             found = [_check_ids(target.send("POST", "/v1/messages", json=BODY, operation_id="createMessage"))
                      for _ in range(_requests(kind))]
@@ -78,15 +88,15 @@ def test_target_send_reports_the_kind(kind: str) -> None:
 
 
 @contextmanager
-def bounded_session() -> Iterator[requests.Session]:
+def bounded_session(limits: ResponseLimits = LIMITS) -> Iterator[requests.Session]:
     """A requests session as engine._adapter makes schemathesis's."""
     with requests.Session() as session:
-        session.mount("http://", BoundedAdapter(LIMITS))
+        session.mount("http://", BoundedAdapter(limits))
         yield session
 
 
-def _sent_with_requests(session: requests.Session, url: str) -> Exchange:
-    response = session.post(f"{url}/v1/messages", json=BODY, timeout=TIMEOUT, allow_redirects=False)
+def _sent_with_requests(session: requests.Session, url: str, timeout: float = ROOMY_TIMEOUT) -> Exchange:
+    response = session.post(f"{url}/v1/messages", json=BODY, timeout=timeout, allow_redirects=False)
     return Exchange(Request("POST", f"{url}/v1/messages"),
                     Response(response.status_code, dict(response.headers), response.content,
                              failure=transport_failure(response.request)),
@@ -96,31 +106,33 @@ def _sent_with_requests(session: requests.Session, url: str) -> Exchange:
 @pytest.mark.parametrize("kind", sorted(EXPECTED))
 def test_requests_adapter_reports_the_kind(kind: str) -> None:
     """Schemathesis's side: the adapter never raises; what it noted is the same finding."""
-    with hostile_server(kind) as url, bounded_session() as session:
-        found = [_check_ids(_sent_with_requests(session, url)) for _ in range(_requests(kind))]
+    timeout, limits = _bounds(kind)
+    with hostile_server(kind) as url, bounded_session(limits) as session:
+        found = [_check_ids(_sent_with_requests(session, url, timeout)) for _ in range(_requests(kind))]
     assert EXPECTED[kind] in set().union(*found), found
 
 
 def test_reference_server_passes_the_transport_checks() -> None:
     with serve_reference(ServerConfig(seed=0)) as url:
-        target = Target(base_url=url, api_key="test-key", timeout=10, limits=LIMITS)
+        target = Target(base_url=url, api_key="test-key", timeout=ROOMY_TIMEOUT, limits=ROOMY)
         try:
             sent = [target.send("POST", "/v1/messages", json={**BODY, "model": "claude-sonnet-4-5", "stream": stream},
                                 operation_id="createMessage") for stream in (False, True)]
             sent.append(target.send("GET", "/v1/models", operation_id="listModels"))
         finally:
             target.close()
-        with bounded_session() as session:
+        with bounded_session(ROOMY) as session:
             sent.append(_sent_with_requests(session, url))
     for exchange in sent:
         assert exchange.response.failure is None
         assert not {i for i in _check_ids(exchange) if i.startswith("transport.")}
 
 
-def _run(url: str, tmp_path: Path, *pytest_args: str) -> tuple[int, set[str], str, Path]:
+def _run(kind: str, url: str, tmp_path: Path, *pytest_args: str) -> tuple[int, set[str], str, Path]:
     out = io.StringIO()
-    config = RunConfig(base_url=url, api_key="k", profile="compat-minimal", max_examples=1, timeout=TIMEOUT,
-                       response_timeout=LIMITS.seconds, max_response_bytes=LIMITS.max_bytes,
+    timeout, limits = _bounds(kind)
+    config = RunConfig(base_url=url, api_key="k", profile="compat-minimal", max_examples=1, timeout=timeout,
+                       response_timeout=limits.seconds, max_response_bytes=limits.max_bytes,
                        report_dir=str(tmp_path), quiet=True, pytest_args=tuple(pytest_args))
     result = execute(config, out)
     return result.exit_code, result.error_check_ids, out.getvalue(), tmp_path / "results.json"
@@ -142,25 +154,25 @@ QUICK_RUNS = {"garbage": 1, "many_headers": 1, "keepalive_reset": 1, "drip": 40}
 @pytest.mark.parametrize("kind", sorted(QUICK_RUNS))
 def test_a_run_goes_on_after_the_kind(kind: str, tmp_path: Path) -> None:
     with hostile_server(kind, every=QUICK_RUNS[kind]) as url:
-        _assert_a_finding(kind, *_run(url, tmp_path, "-k", "test_operation"))
+        _assert_a_finding(kind, *_run(kind, url, tmp_path, "-k", "test_operation"))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", sorted(set(EXPECTED) - set(QUICK_RUNS)))
 def test_a_run_goes_on_after_every_kind(kind: str, tmp_path: Path) -> None:
     with hostile_server(kind, every=10) as url:
-        _assert_a_finding(kind, *_run(url, tmp_path))
+        _assert_a_finding(kind, *_run(kind, url, tmp_path))
 
 
 def test_a_whole_run_with_scenarios_goes_on(tmp_path: Path) -> None:
     """Scenario tests too (Target.send): a reset midway is a finding, not a pytest failure."""
     with hostile_server("reset") as url:
-        _assert_a_finding("reset", *_run(url, tmp_path))
+        _assert_a_finding("reset", *_run("reset", url, tmp_path))
 
 
 def test_json_deeper_than_the_stack_is_no_crash(tmp_path: Path) -> None:
     with hostile_server("deep_json") as url:
-        code, errors, output, results = _run(url, tmp_path, "-k", "test_operation")
+        code, errors, output, results = _run("deep_json", url, tmp_path, "-k", "test_operation")
     messages = [f["message"] for f in json.loads(results.read_text())["findings"]]
     assert "Traceback" not in output and code == 1, output
     assert not [m for m in messages if "crashed" in m or "RecursionError" in m], messages
