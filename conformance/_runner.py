@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import httpx
 import pytest
 
 from conformance._exit import EXIT_DEPARTURES, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.contract import ContractError
-from conformance.engine import RunConfig, RunRecord
+from conformance.engine import RunConfig, RunRecord, Target
 
 
 @dataclass
@@ -110,21 +109,21 @@ def _shown(folder: Path) -> str:
 
 
 def preflight(config: RunConfig) -> str | None:
-    """Why the target cannot be tested at all (unreachable, credentials rejected), or None."""
+    """Why the target cannot be tested at all (unreachable, credentials rejected), or None. Read
+    within the run's bounds: a target that answers, however badly, is tested (its faults are findings)."""
     if config.base_url is None:
         return None
-    headers = {"anthropic-version": config.anthropic_version}
-    key = config.key
-    if key:
-        headers["x-api-key"] = key
+    target = Target.from_config(config, config.base_url)
     try:
-        response = httpx.get(config.base_url.rstrip("/") + "/v1/models", headers=headers,
-                             timeout=min(config.timeout, 15.0))
-    except httpx.HTTPError as exc:
-        return f"{config.base_url} is unreachable: {type(exc).__name__}: {exc}"
-    if response.status_code in (401, 403):
-        sent = "the key given" if key else "no API key (set ANTHROPIC_API_KEY or pass --api-key)"
-        return f"{config.base_url} rejected the credentials ({response.status_code}); the run sent {sent}"
+        exchange = target.send("GET", "/v1/models", retry=False, operation_id="listModels")
+    finally:
+        target.close()
+    response = exchange.response
+    if response.status == 0 and response.failure is not None:
+        return f"{config.base_url} is unreachable: {response.failure.detail}"
+    if response.status in (401, 403):
+        sent = "the key given" if config.key else "no API key (set ANTHROPIC_API_KEY or pass --api-key)"
+        return f"{config.base_url} rejected the credentials ({response.status}); the run sent {sent}"
     return None
 
 

@@ -17,7 +17,6 @@ from conformance.checks import CheckContext, CheckInfo, run_checks
 from conformance.contract import Contract, load_contract
 from conformance.engine._config import RunConfig
 from conformance.engine._ledger import RunRecord, tokens_used
-from conformance.engine._limits import ResponseLimits
 from conformance.engine._profile import Profile
 from conformance.engine._sample import finding_key, sample_exchanges
 from conformance.engine._selection import Selection
@@ -199,9 +198,7 @@ def open_session(config: RunConfig) -> Iterator[Session]:
             from conformance.server import ServerConfig, serve_reference
 
             base_url = stack.enter_context(serve_reference(ServerConfig(seed=config.seed)))
-        target = Target(base_url=base_url, api_key=config.key, anthropic_version=config.anthropic_version,
-                        betas=config.betas, timeout=config.timeout, embedded=config.embedded,
-                        limits=ResponseLimits(config.response_timeout, config.max_response_bytes))
+        target = Target.from_config(config, base_url)
         stack.callback(target.close)
         yield Session.create(contract, profile, target, include=config.include, exclude=config.exclude,
                              seed=config.seed)

@@ -18,10 +18,9 @@ from urllib.parse import urlencode
 import httpx
 
 from conformance._exchange import Exchange, Request, Response, TransportFailure, header_dict
-from conformance.engine._config import DEFAULT_TIMEOUT, DEFAULT_VERSION
+from conformance.engine._config import DEFAULT_TIMEOUT, DEFAULT_VERSION, RunConfig
 from conformance.engine._limits import ResponseLimits, classify, read_within, too_many_headers
 from conformance.engine._transport import NO_RETRY, Budget, GuardedTransport
-
 
 TARGET_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 """What the target did (a request the client could not build is the run's own error)."""
@@ -46,6 +45,13 @@ class Target:
     budget: Budget = field(default_factory=Budget)
     """The run's token budget: no request once it is spent."""
     _client: httpx.Client | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_config(cls, config: RunConfig, base_url: str) -> Target:
+        """The target a run's options describe, at `base_url` (the config's, or the embedded server's)."""
+        return cls(base_url=base_url, api_key=config.key, anthropic_version=config.anthropic_version,
+                   betas=config.betas, timeout=config.timeout, embedded=config.embedded,
+                   limits=ResponseLimits(config.response_timeout, config.max_response_bytes))
 
     @property
     def client(self) -> httpx.Client:
