@@ -64,7 +64,12 @@ def read_within(chunks: Iterable[bytes], limits: ResponseLimits, started: float)
         problem = classify(exc)
     if problem is None:
         return kept, None
-    return [b"".join(kept)[:KEPT_ON_FAILURE]], problem
+    head = bytearray()
+    for chunk in kept:  # not b"".join(kept): that would copy the whole oversized body once more
+        head += chunk[:KEPT_ON_FAILURE - len(head)]
+        if len(head) >= KEPT_ON_FAILURE:
+            break
+    return [bytes(head)], problem
 
 
 def too_many_headers(count: int) -> TransportFailure | None:

@@ -23,9 +23,8 @@ import requests
 from conformance import RunConfig, execute
 from conformance._exchange import Exchange, Request, Response
 from conformance.checks import run_checks
-from conformance.engine import Target
+from conformance.engine import ResponseLimits, Target
 from conformance.engine._adapter import BoundedAdapter, transport_failure
-from conformance.engine._limits import ResponseLimits
 from conformance.server import ServerConfig, serve_reference
 from tests.hostile.servers import KINDS, hostile_server
 
