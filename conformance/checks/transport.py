@@ -4,13 +4,14 @@ The engine reads every response within the run's bounds (`--timeout` for each wa
 `--response-timeout` and `--max-response-bytes` for the whole response) and, when one fails,
 keeps what arrived with a `TransportFailure` on it instead of stopping the run. These checks
 report that failure, one check per kind; no other check judges such a response (the registry
-runs only this group on it). A redirect is judged here too: the API answers at its own URL, and
-the engine never follows one (a redirect loop cannot hang the run).
+runs only this group on it). A redirect is judged here too: the engine never follows one (a
+redirect loop cannot hang the run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urldefrag, urljoin
 
 from conformance._exchange import Exchange, TransportKind
 from conformance.checks._registry import TRANSPORT_GROUP as GROUP
@@ -53,8 +54,13 @@ def malformed(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
 
 @check("transport.redirect", group=GROUP)
 def redirect(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
-    """The API answers at its own URL: never a 3xx redirect (which clients may follow into a loop)."""
+    """The API answers at its own URL. A 3xx back to the URL requested is a loop no client gets
+    out of: an error. Another redirect (e.g. to drop a trailing slash, as Starlette does) is a
+    warning: what the API does there is not documented, and clients that follow it get an answer."""
     status = exchange.response.status
-    if 300 <= status < 400:
-        location = exchange.response.headers.get("location", "")
-        yield Failure(f"status {status} redirects to {location[:200]!r}", location="location")
+    if not 300 <= status < 400:
+        return
+    location = exchange.response.headers.get("location", "")
+    loop = bool(location) and urldefrag(urljoin(exchange.request.url, location)).url == urldefrag(exchange.request.url).url
+    yield Failure(f"status {status} redirects {'back to the URL requested' if loop else 'to'} {location[:200]!r}",
+                  location="location", severity=None if loop else "warning")

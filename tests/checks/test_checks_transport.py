@@ -35,9 +35,11 @@ def test_a_partial_response_is_not_judged_beyond_its_failure() -> None:
     assert {f.check_id for f in run_checks(_exchange(cut))} == {"transport.timeout"}
 
 
-def test_a_redirect_is_reported() -> None:
-    findings = run_checks(_exchange(Response(307, {"location": "/v1/models"}, b"")))
-    assert "transport.redirect" in {f.check_id for f in findings}
+def test_a_redirect_loop_is_an_error_another_redirect_a_warning() -> None:
+    loop = run_checks(_exchange(Response(307, {"location": "/v1/models"}, b"")))
+    elsewhere = run_checks(_exchange(Response(307, {"location": "http://target/v1/models/"}, b"")))
+    assert [f.severity for f in loop if f.check_id == "transport.redirect"] == ["error"]
+    assert [f.severity for f in elsewhere if f.check_id == "transport.redirect"] == ["warning"]
 
 
 def test_a_scenario_with_a_spoiled_exchange_is_not_judged_as_a_whole() -> None:
