@@ -27,7 +27,7 @@ TARGET_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtoco
 
 
 class TargetUnreachable(Exception):
-    """The target did not answer (connection refused, DNS, timeout) or rejected the credentials."""
+    """Schemathesis's engine found the target gone (what Target.send meets is a finding instead)."""
 
 
 @dataclass
