@@ -127,7 +127,7 @@ def _finish_block(snapshot: dict[str, Any], index: Any, json_bufs: dict[int, str
         return
     try:
         block["input"] = json.loads(buf)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass  # the SDK raises here; sse.input_json reports it
 
 

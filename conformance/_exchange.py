@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from conformance._sse import ParsedStream, SSEFrame, decompress, parse_sse
 
 Severity = Literal["error", "warning"]
+TransportKind = Literal["connection_lost", "timeout", "too_large", "malformed"]
 _UNPARSED: Any = object()  # sentinel: a body not parsed yet (None is a parsed "not JSON")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # horizontal tab is allowed in header values
 
@@ -60,9 +61,20 @@ class Request:
         if self._json is _UNPARSED:
             try:
                 self._json = json.loads(self.body) if self.body else None
-            except ValueError:
+            except (ValueError, RecursionError):  # a body nested deeper than Python's stack
                 self._json = None
         return self._json
+
+
+@dataclass(frozen=True)
+class TransportFailure:
+    """Why no whole HTTP response arrived: the connection was lost (reset, closed early, a body
+    shorter than announced), a wait or the whole response took too long, the response grew past
+    its byte limit, or what came back was not HTTP (garbage, oversized or too many headers, broken
+    chunking). The `transport` checks report it; no other check judges such a response."""
+
+    kind: TransportKind
+    detail: str
 
 
 @dataclass
@@ -73,6 +85,9 @@ class Response:
     """The body as received, decompressed (content-encoding undone)."""
     chunks: list[bytes] | None = None
     """The body as it arrived, chunk by chunk, when the transport kept chunk boundaries."""
+    failure: TransportFailure | None = None
+    """Set when the response did not arrive whole (status 0 when not even its head did); the
+    body is then what arrived before the failure."""
     _stream: ParsedStream | None = field(default=None, repr=False)
     _json: Any = field(default=_UNPARSED, repr=False, compare=False)
 
@@ -112,7 +127,7 @@ class Response:
         if self._json is _UNPARSED:
             try:
                 self._json = json.loads(self.body)
-            except ValueError:
+            except (ValueError, RecursionError):  # a body nested deeper than Python's stack
                 self._json = None
         return self._json
 

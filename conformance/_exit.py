@@ -8,3 +8,5 @@ EXIT_USAGE = 2
 """A usage or configuration error: one line on stderr, no traceback."""
 EXIT_UNREACHABLE = 3
 """The target is unreachable, or rejected the credentials, before any test ran."""
+EXIT_INTERRUPTED = 130
+"""Interrupted (Ctrl-C or SIGTERM): the reports cover the tests that ran and say the run did not complete."""

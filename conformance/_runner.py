@@ -7,18 +7,20 @@ the reports, and the exit code, decided once (`conformance.reports.exit_code`).
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import httpx
 import pytest
 
-from conformance._exit import EXIT_DEPARTURES, EXIT_UNREACHABLE, EXIT_USAGE
+from conformance._exit import EXIT_DEPARTURES, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.contract import ContractError
-from conformance.engine import RunConfig, RunRecord
+from conformance.engine import RunConfig, RunRecord, Target
 
 
 @dataclass
@@ -83,27 +85,45 @@ def run_suite(config: RunConfig, plugins: Sequence[object] = ()) -> tuple[int, _
     return int(code), handover
 
 
+@contextmanager
+def terminated_as_interrupted() -> Iterator[None]:
+    """A SIGTERM (a CI job's timeout, `kill`) stops the run as Ctrl-C does: pytest ends the session,
+    the runner still writes the reports of the tests that ran, marked as not complete."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _shown(folder: Path) -> str:
     here = Path.cwd()
     return str(folder.relative_to(here) if folder.is_relative_to(here) else folder)
 
 
 def preflight(config: RunConfig) -> str | None:
-    """Why the target cannot be tested at all (unreachable, credentials rejected), or None."""
+    """Why the target cannot be tested at all (unreachable, credentials rejected), or None. Read
+    within the run's bounds: a target that answers, however badly, is tested (its faults are findings)."""
     if config.base_url is None:
         return None
-    headers = {"anthropic-version": config.anthropic_version}
-    key = config.key
-    if key:
-        headers["x-api-key"] = key
+    target = Target.from_config(config, config.base_url)
     try:
-        response = httpx.get(config.base_url.rstrip("/") + "/v1/models", headers=headers,
-                             timeout=min(config.timeout, 15.0))
-    except httpx.HTTPError as exc:
-        return f"{config.base_url} is unreachable: {type(exc).__name__}: {exc}"
-    if response.status_code in (401, 403):
-        sent = "the key given" if key else "no API key (set ANTHROPIC_API_KEY or pass --api-key)"
-        return f"{config.base_url} rejected the credentials ({response.status_code}); the run sent {sent}"
+        exchange = target.send("GET", "/v1/models", retry=False, operation_id="listModels")
+    finally:
+        target.close()
+    response = exchange.response
+    if response.status == 0 and response.failure is not None:
+        return f"{config.base_url} is unreachable: {response.failure.detail}"
+    if response.status in (401, 403):
+        sent = "the key given" if config.key else "no API key (set ANTHROPIC_API_KEY or pass --api-key)"
+        return f"{config.base_url} rejected the credentials ({response.status}); the run sent {sent}"
     return None
 
 
@@ -124,9 +144,12 @@ def execute(config: RunConfig, out: TextIO | None = None) -> RunResult:
     if problem is not None:
         reporter.stop_progress()
         return RunResult(EXIT_UNREACHABLE, None, problem)
-    with reporter.pytest_output():
+    with reporter.pytest_output(), terminated_as_interrupted():
         code, handover = run_suite(config, reporter.plugins)
     record = handover.record
+    if code == pytest.ExitCode.INTERRUPTED and record is not None:
+        record.aborted = record.aborted or "interrupted (Ctrl-C or SIGTERM): the results cover the tests that ran"
+        record.abort_code = record.abort_code or EXIT_INTERRUPTED
     suite_broke = bool(reporter.log.crashes) or code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
     if record is None or code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         reporter.show_pytest_output()

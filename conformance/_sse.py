@@ -44,7 +44,7 @@ class SSEFrame:
     def json_or_none(self) -> Any:
         try:
             return self.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
 

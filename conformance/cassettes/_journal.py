@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance._exchange import SCENARIO_TYPES, Exchange, Request, Response, header_dict
+from conformance._exchange import SCENARIO_TYPES, Exchange, Request, Response, TransportFailure, header_dict
 from conformance._reproduce import scrub_headers, scrub_text
 from conformance.cassettes._read import CassetteError, _read_bytes
 from conformance.engine import Judged, mutation_expectation
@@ -153,6 +153,8 @@ def _interaction(exchange: Exchange, scrubber: Scrubber, base: str | None) -> di
     request, response = exchange.request, exchange.response
     meta = {"operation_id": exchange.operation_id, "label": exchange.label, "expectation": exchange.expectation,
             "expected_status": exchange.expected_status, "mutation": exchange.mutation}
+    if response.failure is not None:  # a replay judges it by the transport checks again
+        meta["transport_failure"] = {"kind": response.failure.kind, "detail": scrubber.text(response.failure.detail)}
     return {
         "request": {"method": request.method, "uri": scrubber.text(rebase(request.url, base)),
                     "headers": _headers(scrubber.headers([(k, v) for k, v in request.headers.items()
@@ -238,11 +240,13 @@ def _exchange(interaction: Mapping[str, Any]) -> Exchange:
     request, response, meta = interaction["request"], interaction["response"], interaction.get("conformance") or {}
     operation_id = meta.get("operation_id")
     mutation = meta.get("mutation")
+    failure = meta.get("transport_failure")
     return Exchange(
         Request(str(request["method"]), str(request["uri"]), header_dict(_pairs(request.get("headers"))),
                 _bytes(request.get("body"))),
         # As the checks saw it: already decoded, so not `Response.from_wire`.
-        Response(int(response["status"]["code"]), header_dict(_pairs(response.get("headers"))), _bytes(response.get("body")) or b""),
+        Response(int(response["status"]["code"]), header_dict(_pairs(response.get("headers"))), _bytes(response.get("body")) or b"",
+                 failure=TransportFailure(failure["kind"], str(failure["detail"])) if failure else None),
         operation_id=operation_id,
         label=str(meta.get("label") or ""),
         # The current rule decides what a generated invalid request deserves.

@@ -19,7 +19,7 @@ from conformance.checks._registry import (
 )
 
 # Imported for their side effect: each module registers its checks.
-from conformance.checks import acceptance, errors, meaning, scenarios, schema, stream  # noqa: E402, F401  isort: skip
+from conformance.checks import acceptance, errors, meaning, scenarios, schema, stream, transport  # noqa: E402, F401  isort: skip
 
 __all__ = [
     "CheckContext",

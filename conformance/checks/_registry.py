@@ -28,6 +28,8 @@ __all__ = [
     "run_checks",
 ]
 
+TRANSPORT_GROUP = "transport"
+"""The checks that judge a response which did not arrive whole (conformance.checks.transport)."""
 _ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
@@ -116,13 +118,19 @@ def run_checks(
 
     A check that crashes is itself reported (as `<id>` with severity error) rather than aborting
     the run: one broken check must not hide what the others found.
+
+    A response that did not arrive whole (`Response.failure`) is judged by the `transport` group
+    alone, and a scenario holding one is not judged as a whole: one cause, one finding.
     """
     ctx = ctx if ctx is not None else CheckContext()
     exchanges = [subject] if isinstance(subject, Exchange) else subject.exchanges
+    broken = any(exchange.response.failure is not None for exchange in exchanges)
     reproducer: str | None = None
     findings: list[Finding] = []
     for info in registered_checks():
-        if info.subject is not type(subject) or (select is not None and not select(info)):
+        if info.subject is not type(subject) or (broken and (info.scenario or info.group != TRANSPORT_GROUP)):
+            continue
+        if select is not None and not select(info):
             continue
         try:
             failures = list(info.func(subject, ctx))

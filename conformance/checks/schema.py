@@ -109,7 +109,7 @@ def _body_findings(exchange: Exchange, ctx: CheckContext, view: str) -> Iterator
         return
     try:
         instances = list(_instances(exchange, media_type))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack
         if view == "tolerant":
             yield Failure(f"the {media_type} body is not valid JSON: {exchange.response.text[:80]!r}")
         return

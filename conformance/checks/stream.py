@@ -193,7 +193,7 @@ def data_json(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
             continue
         try:
             data = json.loads(frame.data)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             yield Failure(f"data is not JSON ({exc}): {frame.data[:80]!r}", where)
             continue
         if not isinstance(data, dict):
@@ -405,7 +405,7 @@ def input_json(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
             continue  # only empty fragments: the start's input stands (checked in sse.block_start_fields)
         try:
             value = json.loads(joined)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             yield Failure(
                 f"block {index}: the joined partial_json is not valid JSON ({exc}): ...{joined[-60:]!r}",
                 f"block {index}",

@@ -21,6 +21,7 @@ from conformance.engine._config import (
     Shard,
 )
 from conformance.engine._ledger import Outcome, RunRecord, tokens_used
+from conformance.engine._limits import ResponseLimits
 from conformance.engine._negative import mutation_expectation
 from conformance.engine._profile import Profile, ProfileError, builtin_profiles, load_profile
 from conformance.engine._requests import TOOLS, message_requests, tool_round_trip
@@ -62,6 +63,7 @@ __all__ = [
     "Outcome",
     "Profile",
     "ProfileError",
+    "ResponseLimits",
     "RunConfig",
     "RunRecord",
     "Selection",

@@ -27,6 +27,11 @@ DEFAULT_VERSION = "2023-06-01"
 """The `anthropic-version` a run sends unless told otherwise."""
 DEFAULT_TIMEOUT = 60.0
 """Seconds for each network wait (connect, read between chunks, write, pool)."""
+DEFAULT_RESPONSE_TIMEOUT = 300.0
+"""Seconds for a whole response, from sending the request to its last byte (a slow drip or an
+endless stream ends there): above the longest answer a conformance run asks for."""
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Bytes of one response body, decompressed (an oversized body or a decompression bomb ends there)."""
 DEFAULT_CASSETTES = "cassettes"
 DEFAULT_REPORTS = "reports"
 EMBEDDED_KEY = "test-key"
@@ -104,6 +109,10 @@ class RunConfig:
                                              "(default: the profile's)", parse=positive_int, metavar="N")
     timeout: float = option(DEFAULT_TIMEOUT, "seconds for each network wait", parse=non_negative_float,
                             metavar="SECONDS")
+    response_timeout: float = option(DEFAULT_RESPONSE_TIMEOUT, "seconds for a whole response, first byte sent to "
+                                     "last byte read", parse=non_negative_float, metavar="SECONDS")
+    max_response_bytes: int = option(DEFAULT_MAX_RESPONSE_BYTES, "bytes of one response body, decompressed",
+                                     parse=positive_int, metavar="N")
     shard: Shard | None = option(None, "run part K of N (a stable split by test; `conformance merge` joins the parts)",
                                  parse=parse_shard, metavar="K/N")
     record: bool = option(False, "record the run into CASSETTE_DIR/<target>/ (docs/cassettes.md)")

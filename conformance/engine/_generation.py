@@ -5,7 +5,9 @@ invalid data) through the same engine `st run` uses: measured at twice the throu
 pytest integration on this contract (benchmarks/bench_engine.py). Each response reaches the
 project's checks through one schemathesis check, `conformance`, which turns the case and the
 response into an Exchange. Schemathesis's own checks are off: ours cover them, with the
-tolerant view and the SSE state machine they lack.
+tolerant view and the SSE state machine they lack. Every response is read within the run's
+bounds (`engine._adapter`); one that failed on the wire reaches the checks as an exchange with a
+`TransportFailure`, and the run goes on.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from schemathesis import GenerationMode
 from schemathesis.engine import events, from_schema
 
 from conformance._exchange import Exchange, Request, Response
+from conformance.engine._adapter import bounded_sessions, transport_failure
 from conformance.engine._negative import mutation_expectation
 from conformance.engine._session import Session
 from conformance.engine._target import TargetUnreachable
@@ -36,7 +39,9 @@ def schemathesis_schema(session: Session) -> Any:
     schema = schemathesis.openapi.from_dict(copy.deepcopy(session.contract.document))
     config = schema.config
     headers = {"x-api-key": session.target.api_key} if session.target.api_key else {}
-    config.update(base_url=session.target.base_url, request_timeout=session.target.timeout, headers=headers)
+    # No redirect is followed: the API never redirects (transport.redirect), and a loop must not spin.
+    config.update(base_url=session.target.base_url, request_timeout=session.target.timeout, headers=headers,
+                  max_redirects=0)
     config.max_stream_events = MAX_STREAM_EVENTS
     config.checks.update(included_check_names=["conformance"])
     modes = [GenerationMode.POSITIVE] if profile.negative == "off" else [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
@@ -54,13 +59,16 @@ def run_operations(session: Session, schema: Any, operation_ids: list[str], phas
     selected = schema.include(operation_id=operation_ids)
     _SESSIONS[id(selected)] = session
     try:
-        for event in from_schema(selected).execute():
-            if isinstance(event, events.FatalError):
-                raise event.exception
-            if isinstance(event, events.NonFatalError) and _is_connection_error(event.value):
-                raise TargetUnreachable(f"{session.target.base_url}: {event.value}")
-            if session.stopped:
-                break
+        with bounded_sessions(session.target.limits):
+            for event in from_schema(selected).execute():
+                if isinstance(event, events.FatalError):
+                    raise event.exception
+                if isinstance(event, events.Interrupted):  # schemathesis caught Ctrl-C: the run stops too
+                    raise KeyboardInterrupt
+                if isinstance(event, events.NonFatalError) and _is_connection_error(event.value):
+                    raise TargetUnreachable(f"{session.target.base_url}: {event.value}")
+                if session.stopped:
+                    break
     finally:
         _SESSIONS.pop(id(selected), None)
 
@@ -106,7 +114,8 @@ def _exchange(case: schemathesis.Case[Any], response: Any, operation_id: str) ->
     mutation = _mutation(case) if negative else None
     return Exchange(
         Request(prepared.method or case.method, prepared.url or "", dict(prepared.headers), body),
-        Response(response.status_code, {k: ", ".join(v) for k, v in response.headers.items()}, response.content),
+        Response(response.status_code, {k: ", ".join(v) for k, v in response.headers.items()}, response.content,
+                 failure=transport_failure(prepared)),
         operation_id=operation_id,
         label=f"{operation_id} ({'invalid' if negative else 'valid'} case)",
         expectation=mutation_expectation(mutation, operation_id) if mutation is not None else "valid",

@@ -198,8 +198,7 @@ def open_session(config: RunConfig) -> Iterator[Session]:
             from conformance.server import ServerConfig, serve_reference
 
             base_url = stack.enter_context(serve_reference(ServerConfig(seed=config.seed)))
-        target = Target(base_url=base_url, api_key=config.key, anthropic_version=config.anthropic_version,
-                        betas=config.betas, timeout=config.timeout, embedded=config.embedded)
+        target = Target.from_config(config, base_url)
         stack.callback(target.close)
         yield Session.create(contract, profile, target, include=config.include, exclude=config.exclude,
                              seed=config.seed)

@@ -1,12 +1,15 @@
 """The server under test: where it is, how to authenticate, and sending one request to it.
 
 Every request goes through `Target.send`, which returns an `Exchange` (the response body read
-in full, chunk boundaries kept for streams) and never waits without a timeout; the budget and
-retries are the client's transport (`engine._transport`).
+in full, chunk boundaries kept for streams) within the run's bounds (`engine._limits`): a
+response that fails on the wire is an exchange with a `TransportFailure`, judged by the
+`transport` checks, never an exception. The budget and retries are the client's transport
+(`engine._transport`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,13 +17,17 @@ from urllib.parse import urlencode
 
 import httpx
 
-from conformance._exchange import Exchange, Request, Response, header_dict
-from conformance.engine._config import DEFAULT_TIMEOUT, DEFAULT_VERSION
+from conformance._exchange import Exchange, Request, Response, TransportFailure, header_dict
+from conformance.engine._config import DEFAULT_TIMEOUT, DEFAULT_VERSION, RunConfig
+from conformance.engine._limits import ResponseLimits, classify, read_within, too_many_headers
 from conformance.engine._transport import NO_RETRY, Budget, GuardedTransport
+
+TARGET_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+"""What the target did (a request the client could not build is the run's own error)."""
 
 
 class TargetUnreachable(Exception):
-    """The target did not answer (connection refused, DNS, timeout) or rejected the credentials."""
+    """Schemathesis's engine found the target gone (what Target.send meets is a finding instead)."""
 
 
 @dataclass
@@ -31,11 +38,20 @@ class Target:
     betas: tuple[str, ...] = ()
     timeout: float = DEFAULT_TIMEOUT
     """Seconds for connect, read (between chunks), write and pool waits."""
+    limits: ResponseLimits = field(default_factory=ResponseLimits)
+    """Each whole response's time and size."""
     embedded: bool = False
     """True when the target is the reference server this run started."""
     budget: Budget = field(default_factory=Budget)
     """The run's token budget: no request once it is spent."""
     _client: httpx.Client | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_config(cls, config: RunConfig, base_url: str) -> Target:
+        """The target a run's options describe, at `base_url` (the config's, or the embedded server's)."""
+        return cls(base_url=base_url, api_key=config.key, anthropic_version=config.anthropic_version,
+                   betas=config.betas, timeout=config.timeout, embedded=config.embedded,
+                   limits=ResponseLimits(config.response_timeout, config.max_response_bytes))
 
     @property
     def client(self) -> httpx.Client:
@@ -88,27 +104,44 @@ class Target:
         request.read()  # materialise multipart bodies so the exchange can record what was sent
         if not retry:
             request.extensions[NO_RETRY] = True
+        started = time.monotonic()
         try:
             response = self.client.send(request, stream=True)
-            try:
-                chunks = list(response.iter_raw())
-            finally:
-                response.close()
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise TargetUnreachable(f"{self.base_url}: {type(exc).__name__}: {exc}") from None
-        return to_exchange(request, response, chunks, operation_id=operation_id, label=label)
+        except TARGET_ERRORS as exc:  # nothing whole came back: a finding on this exchange
+            return failed_exchange(request, classify(exc), operation_id=operation_id, label=label)
+        try:
+            # Decoded as it arrives, so a decompression bomb stops at the byte limit too.
+            encoded = response.headers.get("content-encoding", "").lower() not in ("", "identity")
+            body = response.iter_bytes() if encoded else response.iter_raw()
+            problem = too_many_headers(len(response.headers.multi_items()))
+            chunks, problem = ([], problem) if problem else read_within(body, self.limits, started)
+        finally:
+            response.close()
+        return to_exchange(request, response, chunks, operation_id=operation_id, label=label, failure=problem,
+                           decoded=encoded)
 
 
 def to_exchange(
-    request: httpx.Request, response: httpx.Response, chunks: list[bytes], *, operation_id: str | None, label: str
+    request: httpx.Request, response: httpx.Response, chunks: list[bytes], *, operation_id: str | None, label: str,
+    failure: TransportFailure | None = None, decoded: bool = False,
 ) -> Exchange:
-    body = request.content
-    exchange_request = Request(request.method, str(request.url), header_dict(request.headers.multi_items()), body or None)
-    result = Response.from_wire(response.status_code, response.headers.multi_items(), b"".join(chunks))
-    encoding = response.headers.get("content-encoding", "").lower()
-    if encoding in ("", "identity"):
+    """The exchange of a response `Target.send` read: its body already decompressed (`decoded`,
+    read with httpx's decoders) or never compressed, when its chunk boundaries are kept."""
+    result = Response(response.status_code, header_dict(response.headers.multi_items()), b"".join(chunks),
+                      failure=failure)
+    if not decoded and failure is None:
         result.chunks = chunks  # raw chunk boundaries are only meaningful before decompression
-    return Exchange(exchange_request, result, operation_id=operation_id, label=label)
+    return Exchange(_request(request), result, operation_id=operation_id, label=label)
+
+
+def failed_exchange(request: httpx.Request, failure: TransportFailure, *, operation_id: str | None,
+                    label: str) -> Exchange:
+    """A request that got no response at all (status 0)."""
+    return Exchange(_request(request), Response(0, {}, b"", failure=failure), operation_id=operation_id, label=label)
+
+
+def _request(request: httpx.Request) -> Request:
+    return Request(request.method, str(request.url), header_dict(request.headers.multi_items()), request.content or None)
 
 
 def query_string(params: Mapping[str, Any] | None) -> str:

@@ -60,5 +60,5 @@ def _pretty(body: str | None) -> str:
         return ""
     try:
         return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the stack
         return body

@@ -1,0 +1,198 @@
+"""Hostile targets cannot hang, crash or exhaust a run (issue 12, item 4): every kind of hostile
+server in tests/hostile/servers.py becomes a `transport.*` finding on the exchange it spoiled, by
+both ways a run sends (Target.send with httpx; schemathesis's traffic with requests, through
+engine._adapter), and a whole run against it ends with exit 1 (not 3), no traceback, a report.
+Every bound here is small (--timeout 0.5 s, --response-timeout 1 s, 1 MB): no test waits long, and
+none asserts a time."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+from conformance import RunConfig, execute
+from conformance._exchange import Exchange, Request, Response
+from conformance.checks import registered_checks, run_checks
+from conformance.engine import ResponseLimits, Target
+from conformance.engine._adapter import BoundedAdapter, transport_failure
+from conformance.server import ServerConfig, serve_reference
+from tests.hostile.servers import KINDS, hostile_server
+
+TIMEOUT = 0.5
+LIMITS = ResponseLimits(seconds=1.0, max_bytes=1_000_000)
+SLOW = {"silent", "drip", "endless_stream"}
+"""The kinds that wait: met with small time bounds. The others get roomy ones, so that a loaded
+machine's slowness is never mistaken for theirs."""
+ROOMY_TIMEOUT = 10.0
+ROOMY = ResponseLimits(seconds=30.0, max_bytes=LIMITS.max_bytes)
+
+
+def _bounds(kind: str) -> tuple[float, ResponseLimits]:
+    return (TIMEOUT, LIMITS) if kind in SLOW else (ROOMY_TIMEOUT, ROOMY)
+EXPECTED = {
+    "reset": "transport.connection_lost",
+    "keepalive_reset": "transport.connection_lost",
+    "silent": "transport.timeout",
+    "drip": "transport.timeout",
+    "endless_stream": "transport.timeout",
+    "gzip_bomb": "transport.too_large",
+    "oversized_body": "transport.too_large",
+    "many_headers": "transport.malformed",
+    "huge_header": "transport.malformed",
+    "truncated_body": "transport.connection_lost",
+    "truncated_chunked": "transport.connection_lost",
+    "wrong_content_length": "transport.connection_lost",
+    "garbage": "transport.malformed",
+    "redirect_loop": "transport.redirect",
+}
+TRANSPORT_IDS = {info.id for info in registered_checks() if info.group == "transport"}
+BODY = {"model": "hostile-1", "max_tokens": 8, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def _requests(kind: str) -> int:
+    return 2 if kind == "keepalive_reset" else 1  # its second request, on the kept-alive connection, meets the reset
+
+
+def _check_ids(exchange: Exchange) -> set[str]:
+    return {finding.check_id for finding in run_checks(exchange)}
+
+
+def test_every_kind_has_a_verdict() -> None:
+    assert set(KINDS) - {"deep_json"} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_target_send_reports_the_kind(kind: str) -> None:
+    timeout, limits = _bounds(kind)
+    with hostile_server(kind) as url:
+        target = Target(base_url=url, timeout=timeout, limits=limits)
+        try:
+            found = [_check_ids(target.send("POST", "/v1/messages", json=BODY, operation_id="createMessage"))
+                     for _ in range(_requests(kind))]
+        finally:
+            target.close()
+    assert EXPECTED[kind] in set().union(*found), found
+    # A spoiled response is judged by the transport checks alone: one cause, one finding.
+    assert all(ids <= TRANSPORT_IDS for ids in found if EXPECTED[kind] in ids), found
+
+
+@contextmanager
+def bounded_session(limits: ResponseLimits = LIMITS) -> Iterator[requests.Session]:
+    """A requests session as engine._adapter makes schemathesis's."""
+    with requests.Session() as session:
+        session.mount("http://", BoundedAdapter(limits))
+        yield session
+
+
+def _sent_with_requests(session: requests.Session, url: str, timeout: float = ROOMY_TIMEOUT) -> Exchange:
+    response = session.post(f"{url}/v1/messages", json=BODY, timeout=timeout, allow_redirects=False)
+    return Exchange(Request("POST", f"{url}/v1/messages"),
+                    Response(response.status_code, dict(response.headers), response.content,
+                             failure=transport_failure(response.request)),
+                    operation_id="createMessage")
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_requests_adapter_reports_the_kind(kind: str) -> None:
+    """Schemathesis's side: the adapter never raises; what it noted is the same finding."""
+    timeout, limits = _bounds(kind)
+    with hostile_server(kind) as url, bounded_session(limits) as session:
+        found = [_check_ids(_sent_with_requests(session, url, timeout)) for _ in range(_requests(kind))]
+    assert EXPECTED[kind] in set().union(*found), found
+
+
+def test_reference_server_passes_the_transport_checks() -> None:
+    with serve_reference(ServerConfig(seed=0)) as url:
+        target = Target(base_url=url, api_key="test-key", timeout=ROOMY_TIMEOUT, limits=ROOMY)
+        try:
+            sent = [target.send("POST", "/v1/messages", json={**BODY, "model": "claude-sonnet-4-5", "stream": stream},
+                                operation_id="createMessage") for stream in (False, True)]
+            sent.append(target.send("GET", "/v1/models", operation_id="listModels"))
+        finally:
+            target.close()
+        with bounded_session(ROOMY) as session:
+            sent.append(_sent_with_requests(session, url))
+    for exchange in sent:
+        assert exchange.response.failure is None
+        assert not {i for i in _check_ids(exchange) if i.startswith("transport.")}
+
+
+def _run(kind: str, url: str, tmp_path: Path, *pytest_args: str) -> tuple[int, set[str], str, Path]:
+    out = io.StringIO()
+    timeout, limits = _bounds(kind)
+    config = RunConfig(base_url=url, api_key="k", profile="compat-minimal", max_examples=1, timeout=timeout,
+                       response_timeout=limits.seconds, max_response_bytes=limits.max_bytes,
+                       report_dir=str(tmp_path), quiet=True, pytest_args=tuple(pytest_args))
+    result = execute(config, out)
+    return result.exit_code, result.error_check_ids, out.getvalue(), tmp_path / "results.json"
+
+
+def _assert_a_finding(kind: str, code: int, errors: set[str], output: str, results: Path) -> None:
+    assert "Traceback" not in output, output
+    assert code == 1, output
+    assert EXPECTED[kind] in errors, (errors, output)
+    assert results.is_file()
+    assert EXPECTED[kind] in {f["check_id"] for f in json.loads(results.read_text())["findings"]}
+
+
+# The kinds that hung, crashed or ended a run with "target unreachable" before: a whole run each.
+# A slow kind meets one request in `every`, so the run stays short.
+QUICK_RUNS = {"garbage": 1, "many_headers": 1, "keepalive_reset": 1, "drip": 40}
+
+
+@pytest.mark.parametrize("kind", sorted(QUICK_RUNS))
+def test_a_run_goes_on_after_the_kind(kind: str, tmp_path: Path) -> None:
+    with hostile_server(kind, every=QUICK_RUNS[kind]) as url:
+        _assert_a_finding(kind, *_run(kind, url, tmp_path, "-k", "test_operation"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", sorted(set(EXPECTED) - set(QUICK_RUNS)))
+def test_a_run_goes_on_after_every_kind(kind: str, tmp_path: Path) -> None:
+    with hostile_server(kind, every=10) as url:
+        _assert_a_finding(kind, *_run(kind, url, tmp_path))
+
+
+def test_a_whole_run_with_scenarios_goes_on(tmp_path: Path) -> None:
+    """Scenario tests too (Target.send): a reset midway is a finding, not a pytest failure."""
+    with hostile_server("reset") as url:
+        _assert_a_finding("reset", *_run("reset", url, tmp_path))
+
+
+def test_json_deeper_than_the_stack_is_no_crash(tmp_path: Path) -> None:
+    with hostile_server("deep_json") as url:
+        code, errors, output, results = _run("deep_json", url, tmp_path, "-k", "test_operation")
+    messages = [f["message"] for f in json.loads(results.read_text())["findings"]]
+    assert "Traceback" not in output and code == 1, output
+    assert not [m for m in messages if "crashed" in m or "RecursionError" in m], messages
+
+
+def test_a_terminated_run_still_reports(tmp_path: Path) -> None:
+    """SIGTERM (a CI job's timeout) while the run waits on a silent target: the run stops like
+    Ctrl-C, and results.json covers the tests that ran and says the run did not complete."""
+    arrived = threading.Event()
+    with hostile_server("silent", arrived=arrived) as url:
+        run = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", url, "--api-key", "k",
+                                "--profile", "compat-minimal", "--timeout", "20", "--report-dir", str(tmp_path),
+                                "-q"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            assert arrived.wait(60), "the run never reached the target"
+            run.send_signal(signal.SIGTERM)
+            output, _ = run.communicate(timeout=60)
+        finally:
+            if run.poll() is None:
+                run.kill()
+    text = output.decode()
+    assert "Traceback" not in text and run.returncode == 130, text
+    recorded = json.loads((tmp_path / "results.json").read_text())["run"]
+    assert recorded["completed"] is False and "interrupted" in recorded["aborted"]
