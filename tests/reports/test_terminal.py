@@ -58,4 +58,4 @@ def test_the_live_display_counts_operations_tests_and_findings() -> None:
     done, total = re.findall(r"operations \d+/\d+ · tests \S+ +(\d+)/(\d+) ", drawn)[-1]
     assert done == total and int(total) > 30  # every test of the suite, counted as it ended
     assert "operations 24/24 · tests" in drawn and "operations 0/24 · tests" in drawn
-    assert "0 errors · 0 warnings" in drawn
+    assert re.search(r"0 errors · \d+ warnings", drawn)  # findings so far, as they come
