@@ -21,6 +21,7 @@ from conformance._exchange import (
     StreamPair,
 )
 from conformance.checks._registry import CheckContext, Failure, check
+from conformance.contract import broken_rule
 
 _USAGE_KEYS = ("input_tokens", "output_tokens")
 
@@ -34,6 +35,8 @@ def _stream_pair(scenario: StreamPair | CompletionPair) -> tuple[dict[str, Any],
     plain, streamed = scenario.plain, scenario.streamed
     if plain.response.status != 200 or streamed.response.status != 200 or not streamed.response.is_stream:
         return None
+    if isinstance(scenario, StreamPair) and broken_rule(plain.request.json()) is not None:
+        return None  # the API would reject it: the answers mean nothing (contract.broken_rule)
     body = _json(plain)
     return (body, streamed) if isinstance(body, dict) else None
 

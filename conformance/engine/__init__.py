@@ -9,6 +9,7 @@ a replay or `conformance validate` never loads schemathesis.
 
 from typing import TYPE_CHECKING, Any
 
+from conformance.engine._causes import IMPACT, group_causes, impact
 from conformance.engine._config import (
     DEFAULT_CASSETTES,
     DEFAULT_REPORTS,
@@ -36,7 +37,7 @@ from conformance.engine._scenarios import (
 )
 from conformance.engine._selection import Selection, in_shard
 from conformance.engine._session import Judged, Session, open_session
-from conformance.engine._target import Target, TargetUnreachable, discover_model
+from conformance.engine._target import Target, TargetUnreachable, discover_model, discover_models
 from conformance.engine._transport import Budget, BudgetExhausted, GuardedTransport
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers
@@ -64,6 +65,7 @@ __all__ = [
     "DEFAULT_REPORTS",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VERSION",
+    "IMPACT",
     "RECORD_MODES",
     "TOOLS",
     "Budget",
@@ -86,10 +88,13 @@ __all__ = [
     "completion_pair",
     "count_pair",
     "discover_model",
+    "discover_models",
     "expect_ok",
     "file_round_trip",
     "finding_key",
     "generation_scope",
+    "group_causes",
+    "impact",
     "in_shard",
     "load_profile",
     "message_requests",

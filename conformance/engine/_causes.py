@@ -1,0 +1,124 @@
+"""One cause, one finding: the run's findings grouped by what caused them, ranked by impact.
+
+The run record keeps one finding per check, operation and message (engine._ledger), which is
+what the matrix, baselines and `compare` count. A reader wants causes: a 500 served as text/plain
+fails four checks on every operation, and an ignored `max_tokens` fails one check at each value
+sent. Findings are one cause when they come from the same exchanges (the same sample, or judged
+together), or when one check reports the same thing on several operations or values. The cause
+is shown as its most telling finding, with the others listed under it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import replace
+
+from conformance._exchange import Finding
+from conformance.engine._sample import finding_key
+
+IMPACT = ("transport", "acceptance.no_server_error", "sse", "equivalence", "meaning", "tokens", "pagination",
+          "batches", "files", "errors", "acceptance", "schema")
+"""What a cause breaks, most first: the connection, a server error, streams, what the answer
+means, the lists and objects of the other operations, error envelopes, then status codes and
+shapes. A check id ranks by its own entry, else by its group's."""
+
+INDEPENDENT = frozenset({"schema.request_id", "errors.retry_after"})
+"""Checks of one header that nothing else on the exchange depends on: never a part of another
+finding's cause (a missing request-id would otherwise tie every departure of a server together)."""
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?")
+
+
+def impact(check_id: str) -> int:
+    """The rank of a check in IMPACT (lower breaks more); unknown groups rank last."""
+    for name in (check_id, check_id.split(".")[0]):
+        if name in IMPACT:
+            return IMPACT.index(name)
+    return len(IMPACT)
+
+
+def rank(finding: Finding) -> tuple[int, int]:
+    """Errors before warnings, then by impact."""
+    return (finding.severity != "error", impact(finding.check_id))
+
+
+def shape(message: str) -> str:
+    """A message without its values: the same departure at max_tokens 1 and at 8 reads the same."""
+    return _VALUES.sub("…", message)
+
+
+class _Groups:
+    """Union-find over finding positions."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def join(self, first: int, second: int) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+def group_causes(findings: Sequence[Finding], samples: Mapping[str, str] | None = None,
+                 links: Mapping[str, Sequence[str]] | None = None, generated: Set[str] = frozenset()) -> list[Finding]:
+    """The causes behind `findings` (each a Finding whose `related` holds the others it caused),
+    ranked: errors first, then by impact, then in the order the run met them.
+
+    `samples` maps a finding's key (finding_key) to the sample of the exchanges behind it, and
+    `links` a finding's key to the keys of findings judged on the same exchange with it;
+    `generated` holds the keys of findings shown by a generated (fuzzed) request. Findings
+    of one exchange are one cause (led by the one that breaks most); causes whose leads are the
+    same departure (the same check and message but for its values) on any operation, or the same
+    check at the same place of one operation's answers, are one.
+    """
+    samples, links = samples or {}, links or {}
+    keys = [finding_key(f) for f in findings]
+    clean = [key not in generated for key in keys]
+    position = {key: i for i, key in enumerate(keys)}
+    exchange = _Groups(len(findings))
+    first_in_sample: dict[str, int] = {}
+    for i, finding in enumerate(findings):
+        if finding.check_id in INDEPENDENT:
+            continue
+        sample = samples.get(keys[i])
+        if sample:
+            exchange.join(first_in_sample.setdefault(sample, i), i)
+        for other in links.get(keys[i], ()):
+            j = position.get(other)
+            if j is not None and findings[j].check_id not in INDEPENDENT:
+                exchange.join(i, j)
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(findings)):
+        clusters.setdefault(exchange.find(i), []).append(i)
+    cause = _Groups(len(findings))
+    first_with: dict[tuple[str, str, str], int] = {}
+    for root, cluster in clusters.items():
+        for i in cluster:
+            cause.join(root, i)
+        head = findings[_lead(findings, cluster, clean)]
+        signatures = [(head.check_id, "", shape(head.message))]
+        if head.location:  # the same place of the same operation's answers, whatever the value
+            signatures.append((head.check_id, head.operation_id or "", head.location))
+        for signature in signatures:
+            cause.join(first_with.setdefault(signature, root), root)
+    members: dict[int, list[int]] = {}
+    for i in range(len(findings)):
+        members.setdefault(cause.find(i), []).append(i)
+    ranked = []
+    for group in members.values():
+        lead = _lead(findings, group, clean)
+        related = tuple(findings[i] for i in group if i != lead)
+        ranked.append(((*rank(findings[lead]), group[0]), replace(findings[lead], related=related)))
+    return [item for _, item in sorted(ranked, key=lambda pair: pair[0])]
+
+
+def _lead(findings: Sequence[Finding], group: Sequence[int], clean: Sequence[bool]) -> int:
+    """The finding that stands for the cause: the one that breaks most, shown by the smallest
+    clean request (a scenario's rather than a fuzzed one)."""
+    return min(group, key=lambda i: (*rank(findings[i]), not clean[i], len(findings[i].reproducer or ""), i))
