@@ -26,20 +26,20 @@ shapes. A check id ranks by its own entry, else by its group's."""
 INDEPENDENT = frozenset({"schema.request_id", "errors.retry_after"})
 """Checks of one header that nothing else on the exchange depends on: never a part of another
 finding's cause (a missing request-id would otherwise tie every departure of a server together)."""
+ROOT = ("transport", "acceptance.no_server_error", "errors", "schema", "sse", "meaning", "equivalence", "tokens",
+        "pagination", "batches", "files", "acceptance")
+"""Which finding of one exchange explains the others, first first: a broken connection, a server
+error, an error or a body in the wrong shape, a broken stream, then what the answer means, then
+what several exchanges show. (A wrong list shape breaks the pagination walk, not the reverse.)"""
 _VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?")
 
 
-def impact(check_id: str) -> int:
-    """The rank of a check in IMPACT (lower breaks more); unknown groups rank last."""
+def impact(check_id: str, order: Sequence[str] = IMPACT) -> int:
+    """The rank of a check in IMPACT, or another order (lower first); unknown groups rank last."""
     for name in (check_id, check_id.split(".")[0]):
-        if name in IMPACT:
-            return IMPACT.index(name)
-    return len(IMPACT)
-
-
-def rank(finding: Finding) -> tuple[int, int]:
-    """Errors before warnings, then by impact."""
-    return (finding.severity != "error", impact(finding.check_id))
+        if name in order:
+            return order.index(name)
+    return len(order)
 
 
 def shape(message: str) -> str:
@@ -68,7 +68,7 @@ class _Groups:
 def group_causes(findings: Sequence[Finding], samples: Mapping[str, str] | None = None,
                  links: Mapping[str, Sequence[str]] | None = None, generated: Set[str] = frozenset()) -> list[Finding]:
     """The causes behind `findings` (each a Finding whose `related` holds the others it caused),
-    ranked: errors first, then by impact, then in the order the run met them.
+    ranked: errors first, then by what they break (IMPACT), then in the order the run met them.
 
     `samples` maps a finding's key (finding_key) to the sample of the exchanges behind it, and
     `links` a finding's key to the keys of findings judged on the same exchange with it;
@@ -114,11 +114,13 @@ def group_causes(findings: Sequence[Finding], samples: Mapping[str, str] | None 
     for group in members.values():
         lead = _lead(findings, group, clean)
         related = tuple(findings[i] for i in group if i != lead)
-        ranked.append(((*rank(findings[lead]), group[0]), replace(findings[lead], related=related)))
+        broken = min(impact(findings[i].check_id) for i in group)
+        ranked.append(((findings[lead].severity != "error", broken, group[0]), replace(findings[lead], related=related)))
     return [item for _, item in sorted(ranked, key=lambda pair: pair[0])]
 
 
 def _lead(findings: Sequence[Finding], group: Sequence[int], clean: Sequence[bool]) -> int:
-    """The finding that stands for the cause: the one that breaks most, shown by the smallest
-    clean request (a scenario's rather than a fuzzed one)."""
-    return min(group, key=lambda i: (*rank(findings[i]), not clean[i], len(findings[i].reproducer or ""), i))
+    """The finding that stands for the cause: an error before a warning, the one that explains the
+    others (ROOT), shown by the smallest clean request (a scenario's rather than a fuzzed one)."""
+    return min(group, key=lambda i: (findings[i].severity != "error", impact(findings[i].check_id, ROOT),
+                                     not clean[i], len(findings[i].reproducer or ""), i))
