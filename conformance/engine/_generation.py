@@ -88,7 +88,7 @@ def conformance(ctx: Any, response: Any, case: schemathesis.Case[Any]) -> bool |
 def clamp(case: schemathesis.Case[Any], cap: int, models: Sequence[str] = ()) -> None:
     """Cost guard: no generated request asks for more than the profile's max_tokens_cap. A valid
     case stays valid (engine._valid): thinking's budget follows max_tokens down, and a model name
-    the target does not list is one it does."""
+    the target does not serve is the run's model (--model, the profile's, or the first listed)."""
     if isinstance(case.body, dict):
         for key in _CLAMPED:
             value = case.body.get(key)
@@ -102,7 +102,7 @@ def clamp(case: schemathesis.Case[Any], cap: int, models: Sequence[str] = ()) ->
 def _before_call(context: Any, case: schemathesis.Case[Any], kwargs: dict[str, Any]) -> None:
     session = _SESSIONS.get(id(case.operation.schema))
     if session is not None:
-        clamp(case, session.profile.max_tokens_cap, session.models)
+        clamp(case, session.profile.max_tokens_cap, session.models[:1])
 
 
 def _exchange(case: schemathesis.Case[Any], response: Any, operation_id: str) -> Exchange:

@@ -15,9 +15,10 @@ from conformance.contract import keep_thinking_valid
 
 
 def keep_valid(body: dict[str, Any], models: Sequence[str] = ()) -> None:
-    """Keep a valid request body valid: thinking within max_tokens; a model the target lists (the
-    contract allows any model name, so a target is tested on the models it serves; the same
-    generated name maps to the same listed model)."""
+    """Keep a valid request body valid: thinking within max_tokens; a model among `models` (the
+    contract allows any model name, so a target is tested on a model it serves; the same
+    generated name maps to the same model). The run passes its own model: a target may list
+    models that exist to fail (a mock's fault scenarios), and a gateway routes the one asked for."""
     keep_thinking_valid(body)
     model = body.get("model")
     if models and isinstance(model, str) and model not in models:
