@@ -125,4 +125,4 @@ def _mutation(case: schemathesis.Case[Any]) -> dict[str, str]:
     data = case.meta.phase.data if case.meta is not None else None
     location = getattr(getattr(data, "parameter_location", None), "value", None)
     return {"description": str(getattr(data, "description", None) or ""), "location": str(location or ""),
-            "parameter": str(getattr(data, "parameter", None) or ""), "media_type": str(case.media_type or "")}
+            "parameter": str(getattr(data, "parameter", None) or ""), "media_type": str(getattr(case, "media_type", None) or "")}
