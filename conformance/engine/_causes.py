@@ -66,21 +66,21 @@ class _Groups:
 
 
 def group_causes(findings: Sequence[Finding], samples: Mapping[str, str] | None = None,
-                 links: Mapping[str, Sequence[str]] | None = None, generated: Set[str] = frozenset()) -> list[Finding]:
+                 generated: Set[str] = frozenset()) -> list[Finding]:
     """The causes behind `findings` (each a Finding whose `related` holds the others it caused),
     ranked: errors first, then by what they break (IMPACT), then in the order the run met them.
 
-    `samples` maps a finding's key (finding_key) to the sample of the exchanges behind it, and
-    `links` a finding's key to the keys of findings judged on the same exchange with it;
-    `generated` holds the keys of findings shown by a generated (fuzzed) request. Findings
-    of one exchange are one cause (led by the one that breaks most); causes whose leads are the
-    same departure (the same check and message but for its values) on any operation, or the same
-    check at the same place of one operation's answers, are one.
+    `samples` maps a finding's key (finding_key) to the sample of the exchanges it was first found
+    on; `generated` holds the keys of findings shown by a generated (fuzzed) request. Findings
+    first found on one exchange are one cause, led by the one that explains the others (ROOT).
+    Causes whose leads are the same departure (the same check and message but for its values) on
+    any operation, or the same check at the same place of one operation's answers, are one. (A
+    departure every error shows, such as the envelope, stays with the exchange it was first found
+    on, and does not tie later causes to it.)
     """
-    samples, links = samples or {}, links or {}
+    samples = samples or {}
     keys = [finding_key(f) for f in findings]
     clean = [key not in generated for key in keys]
-    position = {key: i for i, key in enumerate(keys)}
     exchange = _Groups(len(findings))
     first_in_sample: dict[str, int] = {}
     for i, finding in enumerate(findings):
@@ -89,10 +89,6 @@ def group_causes(findings: Sequence[Finding], samples: Mapping[str, str] | None 
         sample = samples.get(keys[i])
         if sample:
             exchange.join(first_in_sample.setdefault(sample, i), i)
-        for other in links.get(keys[i], ()):
-            j = position.get(other)
-            if j is not None and findings[j].check_id not in INDEPENDENT:
-                exchange.join(i, j)
     clusters: dict[int, list[int]] = {}
     for i in range(len(findings)):
         clusters.setdefault(exchange.find(i), []).append(i)

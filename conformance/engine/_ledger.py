@@ -42,11 +42,6 @@ def _distinct_findings(mine: list[Finding], theirs: list[Finding]) -> list[Findi
     return [*mine, *(finding for finding in theirs if finding.key not in seen)]
 
 
-def _linked(mine: dict[str, list[str]], theirs: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {key: [*mine.get(key, []), *(k for k in theirs.get(key, []) if k not in mine.get(key, []))]
-            for key in {**mine, **theirs}}
-
-
 def _either(mine: list[str], theirs: list[str]) -> list[str]:
     return [*mine, *(item for item in theirs if item not in mine)]
 
@@ -98,8 +93,9 @@ class RunRecord:
     """finding key (engine._sample.finding_key) → sample id."""
     generated: list[str] = merged(_either, factory=list)
     """Keys of findings whose kept example is a generated request (a cause prefers another)."""
-    links: dict[str, list[str]] = merged(_linked, factory=dict)
-    """finding key → keys of findings judged on the same exchange with it (engine._causes)."""
+    first_seen: dict[str, str] = merged(_union, factory=dict)
+    """finding key → the sample of the exchanges it was first found on: findings first found
+    together are one cause (engine._causes), whichever cleaner example the report shows later."""
     contract_version: str = merged(_first, "")
     seed: int = merged(_first, 0)
 
@@ -110,7 +106,7 @@ class RunRecord:
     @property
     def causes(self) -> list[Finding]:
         """The findings grouped by cause and ranked by impact (engine._causes): what reports show."""
-        return group_causes(self.findings, self.finding_samples, self.links, set(self.generated))
+        return group_causes(self.findings, {**self.finding_samples, **self.first_seen}, set(self.generated))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -166,9 +166,9 @@ class Session:
 
     def _keep(self, found: Iterable[Finding], *, exchanges: Sequence[Exchange] = ()) -> list[Finding]:
         """Keep findings (the profile's severity applied), one per check, operation and message,
-        with a sample of the exchanges behind each. A finding seen again keeps the shorter
-        reproducer (a scenario's request rather than a fuzzed one); findings judged together are
-        linked, as one cause (engine._causes)."""
+        with a sample of the exchanges behind each. A finding seen again keeps the cleaner
+        reproducer (an engine-built request rather than a fuzzed one, then the shorter); where each
+        was first found is kept too: findings first found together are one cause (engine._causes)."""
         new: list[Finding] = []
         sample_id: str | None = None
         record = self.record
@@ -186,21 +186,18 @@ class Session:
                     new.append(finding)
                 else:
                     record.findings[known] = finding
+                key = finding_key(finding)
                 if exchanges:
                     if sample_id is None:
                         sample_id, sample = sample_exchanges(exchanges)
                         record.samples.setdefault(sample_id, sample)
-                    record.finding_samples[finding_key(finding)] = sample_id
-                key = finding_key(finding)
+                    record.finding_samples[key] = sample_id
+                    if known is None:
+                        record.first_seen[key] = sample_id
                 if _generated(exchanges) and key not in record.generated:
                     record.generated.append(key)
                 elif not _generated(exchanges) and key in record.generated:
                     record.generated.remove(key)
-            keys = list(dict.fromkeys(finding_key(finding) for finding in judged))
-            for key in keys[1:]:
-                linked = record.links.setdefault(keys[0], [])
-                if key not in linked:
-                    linked.append(key)
         return new
 
     def _cleaner(self, finding: Finding, exchanges: Sequence[Exchange], kept: Finding) -> bool:

@@ -39,7 +39,8 @@ def record_of(results: Mapping[str, Any]) -> RunRecord:
         operation_exchanges={row["operation_id"] or "": row["exchanges"] for row in rows if row["exchanges"]},
         samples=dict(results["samples"]),
         finding_samples={f["id"]: f["sample"] for f in flat_findings(results) if f.get("sample")},
-        links={f["id"]: [r["id"] for r in f.get("related", [])] for f in results["findings"] if f.get("related")},
+        first_seen={r["id"]: f["sample"] for f in results["findings"] for r in (f, *f.get("related", []))
+                    if f.get("sample")},
         contract_version=run["contract_version"], seed=run["seed"],
     )
 
