@@ -262,6 +262,8 @@ class Finding:
     """Where in the exchange: a JSON pointer into the body, `event #3`, a header name..."""
     reproducer: str | None = None
     """A curl command that reproduces the request, with secrets scrubbed."""
+    related: tuple[Finding, ...] = ()
+    """When this finding stands for a cause (engine.group_causes): the other findings it caused."""
 
     @property
     def key(self) -> tuple[str, str | None, str]:

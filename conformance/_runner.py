@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 import pytest
 
+from conformance._exchange import Finding
 from conformance._exit import EXIT_DEPARTURES, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
 from conformance.contract import ContractError
 from conformance.engine import RunConfig, RunRecord, Target
@@ -34,12 +35,18 @@ class RunResult:
     """The results.json document; None when the run never started."""
 
     @property
+    def causes(self) -> list[Finding]:
+        """The findings, one per cause (each with the others it caused), most serious first."""
+        return self.record.causes if self.record else []
+
+    @property
     def check_ids(self) -> set[str]:
-        return {f.check_id for f in self.record.findings} if self.record else set()
+        """The check of each cause's leading finding."""
+        return {f.check_id for f in self.causes}
 
     @property
     def error_check_ids(self) -> set[str]:
-        return {f.check_id for f in self.record.errors} if self.record else set()
+        return {f.check_id for f in self.causes if f.severity == "error"}
 
 
 def pytest_argv(config: RunConfig) -> list[str]:

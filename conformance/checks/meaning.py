@@ -17,6 +17,7 @@ from jsonschema.exceptions import SchemaError
 from conformance._accumulate import AccumulationError, accumulate
 from conformance._exchange import Exchange
 from conformance.checks._registry import CheckContext, Failure, check
+from conformance.contract import broken_rule
 
 GROUP = "meaning"
 
@@ -47,8 +48,12 @@ def final_message(exchange: Exchange) -> dict[str, Any] | None:
 
 
 def _pair(exchange: Exchange) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(request JSON, final message) when both are there; request-dependent checks need both."""
+    """(request JSON, final message) when both are there and the API would have answered the
+    request: what a request the API rejects (the engine made it invalid, or it breaks a
+    documented rule: contract.broken_rule) was answered with means nothing."""
     request = exchange.request.json()
+    if exchange.expectation == "invalid" or broken_rule(request) is not None:
+        return None
     message = final_message(exchange)
     if not isinstance(request, dict) or message is None:
         return None

@@ -14,6 +14,7 @@ from conformance.contract._contract import (
     load_contract,
 )
 from conformance.contract._errors import ContractError
+from conformance.contract._rules import broken_rule, keep_thinking_valid
 from conformance.contract._views import response_schema_names, tolerant_document
 
 __all__ = [
@@ -23,7 +24,9 @@ __all__ = [
     "Operation",
     "SchemaError",
     "View",
+    "broken_rule",
     "bundled_contract_path",
+    "keep_thinking_valid",
     "load_contract",
     "read_document",
     "response_schema_names",

@@ -10,6 +10,7 @@ a replay or `conformance validate` never loads schemathesis.
 from typing import TYPE_CHECKING
 
 from conformance._lazy import lazy_names
+from conformance.engine._causes import IMPACT, group_causes, impact
 from conformance.engine._config import (
     DEFAULT_CASSETTES,
     DEFAULT_REPORTS,
@@ -38,7 +39,7 @@ from conformance.engine._scenarios import (
 )
 from conformance.engine._selection import Selection, in_shard
 from conformance.engine._session import Judged, Session, open_session
-from conformance.engine._target import Target, TargetUnreachable, discover_model
+from conformance.engine._target import Target, TargetUnreachable, discover_model, discover_models
 from conformance.engine._transport import Budget, BudgetExhausted, GuardedTransport
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers
@@ -53,6 +54,7 @@ __all__ = [
     "DEFAULT_REPORTS",
     "DEFAULT_TIMEOUT",
     "DEFAULT_VERSION",
+    "IMPACT",
     "RECORD_MODES",
     "TOOLS",
     "Budget",
@@ -76,10 +78,13 @@ __all__ = [
     "completion_pair",
     "count_pair",
     "discover_model",
+    "discover_models",
     "expect_ok",
     "file_round_trip",
     "finding_key",
     "generation_scope",
+    "group_causes",
+    "impact",
     "in_shard",
     "load_profile",
     "message_requests",

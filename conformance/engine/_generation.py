@@ -13,6 +13,7 @@ bounds (`engine._adapter`); one that failed on the wire reaches the checks as an
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 import schemathesis
@@ -24,6 +25,7 @@ from conformance.engine._adapter import bounded_sessions, transport_failure
 from conformance.engine._negative import mutation_expectation
 from conformance.engine._session import Session
 from conformance.engine._target import TargetUnreachable
+from conformance.engine._valid import keep_valid
 
 MAX_STREAM_EVENTS = 100_000  # schemathesis stops reading a stream after 20 events by default
 _CLAMPED = ("max_tokens", "max_tokens_to_sample")
@@ -91,20 +93,24 @@ def conformance(ctx: Any, response: Any, case: schemathesis.Case[Any]) -> bool |
     return None
 
 
-def clamp(case: schemathesis.Case[Any], cap: int) -> None:
-    """Cost guard: no generated request asks for more than the profile's max_tokens_cap."""
+def clamp(case: schemathesis.Case[Any], cap: int, models: Sequence[str] = ()) -> None:
+    """Cost guard: no generated request asks for more than the profile's max_tokens_cap. A valid
+    case stays valid (engine._valid): thinking's budget follows max_tokens down, and a model name
+    the target does not serve is the run's model (--model, the profile's, or the first listed)."""
     if isinstance(case.body, dict):
         for key in _CLAMPED:
             value = case.body.get(key)
             if isinstance(value, int) and not isinstance(value, bool) and value > cap:
                 case.body[key] = cap
+        if case.meta is None or case.meta.generation.mode != GenerationMode.NEGATIVE:
+            keep_valid(case.body, models)
 
 
 @schemathesis.hook("before_call")
 def _before_call(context: Any, case: schemathesis.Case[Any], kwargs: dict[str, Any]) -> None:
     session = _SESSIONS.get(id(case.operation.schema))
     if session is not None:
-        clamp(case, session.profile.max_tokens_cap)
+        clamp(case, session.profile.max_tokens_cap, session.models[:1])
 
 
 def _exchange(case: schemathesis.Case[Any], response: Any, operation_id: str) -> Exchange:
@@ -128,4 +134,4 @@ def _mutation(case: schemathesis.Case[Any]) -> dict[str, str]:
     data = case.meta.phase.data if case.meta is not None else None
     location = getattr(getattr(data, "parameter_location", None), "value", None)
     return {"description": str(getattr(data, "description", None) or ""), "location": str(location or ""),
-            "parameter": str(getattr(data, "parameter", None) or "")}
+            "parameter": str(getattr(data, "parameter", None) or ""), "media_type": str(getattr(case, "media_type", None) or "")}

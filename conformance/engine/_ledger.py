@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from conformance._exchange import Exchange, Finding
+from conformance.engine._causes import group_causes
 
 Merge = Callable[[Any, Any], Any]
 
@@ -39,6 +40,10 @@ def _add_nested_counts(mine: dict[str, dict[str, int]], theirs: dict[str, dict[s
 def _distinct_findings(mine: list[Finding], theirs: list[Finding]) -> list[Finding]:
     seen = {finding.key for finding in mine}
     return [*mine, *(finding for finding in theirs if finding.key not in seen)]
+
+
+def _either(mine: list[str], theirs: list[str]) -> list[str]:
+    return [*mine, *(item for item in theirs if item not in mine)]
 
 
 def _common(mine: list[str], theirs: list[str]) -> list[str]:
@@ -86,12 +91,22 @@ class RunRecord:
     """sample id → the exchanges behind findings, scrubbed and size-capped (engine._sample)."""
     finding_samples: dict[str, str] = merged(_union, factory=dict)
     """finding key (engine._sample.finding_key) → sample id."""
+    generated: list[str] = merged(_either, factory=list)
+    """Keys of findings whose kept example is a generated request (a cause prefers another)."""
+    first_seen: dict[str, str] = merged(_union, factory=dict)
+    """finding key → the sample of the exchanges it was first found on: findings first found
+    together are one cause (engine._causes), whichever cleaner example the report shows later."""
     contract_version: str = merged(_first, "")
     seed: int = merged(_first, 0)
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def causes(self) -> list[Finding]:
+        """The findings grouped by cause and ranked by impact (engine._causes): what reports show."""
+        return group_causes(self.findings, {**self.finding_samples, **self.first_seen}, set(self.generated))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,7 +115,8 @@ class RunRecord:
     def from_dict(cls, data: dict[str, Any]) -> RunRecord:
         known = {f.name for f in fields(cls)}  # a record from an older worker lacks the newer fields
         values = {name: value for name, value in data.items() if name in known}
-        return cls(**{**values, "findings": [Finding(**f) for f in data.get("findings", [])]})
+        findings = [Finding(**{**f, "related": ()}) for f in data.get("findings", [])]
+        return cls(**{**values, "findings": findings})
 
     def merge(self, other: RunRecord) -> None:
         """Add another worker's or shard's record, field by field as each field declares."""

@@ -20,7 +20,7 @@ from conformance.engine._ledger import RunRecord, tokens_used
 from conformance.engine._profile import Profile
 from conformance.engine._sample import finding_key, sample_exchanges
 from conformance.engine._selection import Selection
-from conformance.engine._target import Target, discover_model
+from conformance.engine._target import Target, discover_models
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Session:
     """Findings of the test now running (before de-duplication): what makes it pass or fail."""
     journal: list[Judged] | None = None
     """Every judge call of the test now running, in order, when the run is recorded (None: not kept)."""
-    _model: str | None = field(default=None, repr=False)
+    _models: list[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _in_scenario: bool = field(default=False, repr=False)
 
@@ -84,9 +84,15 @@ class Session:
     @property
     def model(self) -> str | None:
         """The model requests name: the profile's (or --model), else the first the target lists."""
-        if self._model is None:
-            self._model = self.profile.model or discover_model(self.target)
-        return self._model
+        return self.models[0] if self.models else None
+
+    @property
+    def models(self) -> list[str]:
+        """The models generated requests name: the profile's (or --model), else those the target
+        lists (GET /v1/models, its first page); [] when it lists none."""
+        if self._models is None:
+            self._models = [self.profile.model] if self.profile.model else discover_models(self.target)
+        return self._models
 
     # -- judging ------------------------------------------------------------------------------
 
@@ -160,29 +166,55 @@ class Session:
 
     def _keep(self, found: Iterable[Finding], *, exchanges: Sequence[Exchange] = ()) -> list[Finding]:
         """Keep findings (the profile's severity applied), one per check, operation and message,
-        with a sample of the exchanges behind each new one."""
+        with a sample of the exchanges behind each. A finding seen again keeps the cleaner
+        reproducer (an engine-built request rather than a fuzzed one, then the shorter); where each
+        was first found is kept too: findings first found together are one cause (engine._causes)."""
         new: list[Finding] = []
         sample_id: str | None = None
         record = self.record
+        judged = list(filter(None, map(self.profile.judge, found)))
         with self._lock:
-            seen = {finding.key for finding in record.findings}
-            for finding in filter(None, map(self.profile.judge, found)):
+            index = {finding.key: i for i, finding in enumerate(record.findings)}
+            for finding in judged:
                 self.current.append(finding)
-                if finding.key in seen:
+                known = index.get(finding.key)
+                if known is not None and not self._cleaner(finding, exchanges, record.findings[known]):
                     continue
-                seen.add(finding.key)
-                record.findings.append(finding)
-                new.append(finding)
+                if known is None:
+                    index[finding.key] = len(record.findings)
+                    record.findings.append(finding)
+                    new.append(finding)
+                else:
+                    record.findings[known] = finding
+                key = finding_key(finding)
                 if exchanges:
                     if sample_id is None:
                         sample_id, sample = sample_exchanges(exchanges)
                         record.samples.setdefault(sample_id, sample)
-                    record.finding_samples[finding_key(finding)] = sample_id
+                    record.finding_samples[key] = sample_id
+                    if known is None:
+                        record.first_seen[key] = sample_id
+                if _generated(exchanges) and key not in record.generated:
+                    record.generated.append(key)
+                elif not _generated(exchanges) and key in record.generated:
+                    record.generated.remove(key)
         return new
+
+    def _cleaner(self, finding: Finding, exchanges: Sequence[Exchange], kept: Finding) -> bool:
+        """The finding, seen again, shows by a cleaner request than the one kept: an engine-built
+        one rather than a fuzzed one, else a shorter one."""
+        was_generated = finding_key(kept) in self.record.generated
+        return (_generated(exchanges), len(finding.reproducer or "")) < (was_generated, len(kept.reproducer or ""))
 
     @property
     def errors(self) -> list[Finding]:
         return self.record.errors
+
+
+def _generated(exchanges: Sequence[Exchange]) -> bool:
+    """Fuzzed by schemathesis: an expectation but no status the engine fixed (scenarios and
+    probes are built by the engine)."""
+    return any(e.expectation is not None and e.expected_status is None for e in exchanges)
 
 
 @contextmanager

@@ -150,9 +150,14 @@ def query_string(params: Mapping[str, Any] | None) -> str:
 
 def discover_model(target: Target) -> str | None:
     """The first model the target's GET /v1/models lists, or None."""
-    exchange = target.send("GET", "/v1/models", params={"limit": 1}, operation_id="listModels")
+    models = discover_models(target)
+    return models[0] if models else None
+
+
+def discover_models(target: Target, limit: int = 100) -> list[str]:
+    """The models the target's GET /v1/models lists on its first page, in its order ([] when none)."""
+    exchange = target.send("GET", "/v1/models", params={"limit": limit}, operation_id="listModels")
     body = exchange.response.json() if exchange.response.status == 200 else None
     data = body.get("data") if isinstance(body, dict) else None
-    if data and isinstance(data[0], dict) and isinstance(data[0].get("id"), str):
-        return str(data[0]["id"])
-    return None
+    items = data if isinstance(data, list) else []
+    return [item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)]

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.reports._findings import flat_findings
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -109,7 +111,7 @@ def baseline_from_results(results: Mapping[str, Any], *, warnings: bool = False)
     """One entry per check and operation with an error finding (and warnings, if asked) in a results.json."""
     entries: dict[tuple[str, str | None], Entry] = {}
     target = results.get("run", {}).get("target", "")
-    for finding in (f for f in results["findings"] if warnings or f["severity"] == "error"):
+    for finding in (f for f in flat_findings(results) if warnings or f["severity"] == "error"):
         key = (finding["check_id"], finding["operation_id"])
         if key not in entries:
             reason = f"seen against {target} on {results['run'].get('started_at', '')[:10]}: {finding['message']}"

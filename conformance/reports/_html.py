@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.reports._findings import flat_findings
 from conformance.reports._json import (
     FAIL,
     KNOWN,
@@ -41,17 +42,11 @@ def to_html(results: Mapping[str, Any]) -> str:
     template = environment.get_template("report.html.j2")
     return template.render(
         results=results,
-        findings=important_findings(results) + _rest(results),
+        findings=important_findings(results),
         colours=COLOURS, labels=LABELS,
         cell=(CELL_WIDTH, CELL_HEIGHT), label_width=LABEL_WIDTH, header_height=HEADER_HEIGHT,
-        operations=sorted({f["operation_id"] or "" for f in results["findings"]}),
+        operations=sorted({f["operation_id"] or "" for f in flat_findings(results)}),
     )
-
-
-def _rest(results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The findings important_findings left out (repeats of a check on an operation), after it."""
-    shown = {f["id"] for f in important_findings(results)}
-    return [f for f in results["findings"] if f["id"] not in shown]
 
 
 def _pretty(body: str | None) -> str:

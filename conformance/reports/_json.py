@@ -28,8 +28,9 @@ from conformance._reproduce import REDACTED, literal_secrets, scrub_text
 from conformance.checks import registered_checks
 from conformance.engine import Outcome, RunRecord, finding_key
 from conformance.reports._baseline import Baseline
+from conformance.reports._findings import flat_findings
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 DEPENDENCIES = ("schemathesis", "hypothesis", "pytest", "pytest-xdist", "httpx", "starlette", "jsonschema",
                 "rich", "jinja2")
 
@@ -71,11 +72,12 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
     catalogue = registered_checks()
     groups = sorted({check.group for check in catalogue})
     group_of = {check.id: check.group for check in catalogue}
-    findings = [_finding(f, group_of, record.finding_samples, baseline) for f in record.findings]
-    operations = _operations(record, findings, group_of, groups, tests)
-    stale = baseline.stale(findings, _ran_pairs(operations)) if baseline else []
+    findings = [_cause(f, group_of, record.finding_samples, baseline) for f in record.causes]
+    every = flat_findings({"findings": findings})
+    operations = _operations(record, every, group_of, groups, tests)
+    stale = baseline.stale(every, _ran_pairs(operations)) if baseline else []
     errors = [f for f in findings if f["severity"] == "error"]
-    used_samples = {f["sample"] for f in findings}
+    used_samples = {f["sample"] for f in every}
     document = {
         "schema_version": SCHEMA_VERSION,
         "tool": _tool(),
@@ -107,6 +109,7 @@ def build_results(record: RunRecord, info: RunInfo, tests: Sequence[Outcome] = (
         "totals": {
             "errors": len(errors),
             "warnings": len(findings) - len(errors),
+            "findings": len(every),
             "new_errors": sum(1 for f in errors if not f["baselined"]),
             "baselined": sum(1 for f in findings if f["baselined"]),
             "checks_run": sum(sum(counts.values()) for counts in record.checks_run.values()),
@@ -157,6 +160,17 @@ def _finding(finding: Finding, group_of: Mapping[str, str], samples: Mapping[str
     return {"id": key, **finding.to_dict(), "group": group_of.get(finding.check_id, finding.check_id.split(".")[0]),
             "baselined": baseline is not None and baseline.accepts(finding.check_id, finding.operation_id) is not None,
             "sample": samples.get(key)}
+
+
+def _cause(cause: Finding, group_of: Mapping[str, str], samples: Mapping[str, str],
+           baseline: Baseline | None) -> dict[str, Any]:
+    """A cause as results.json lists it: its leading finding, with the others it caused under
+    `related`. It is accepted by a baseline when every error among them is."""
+    lead = _finding(cause, group_of, samples, baseline)
+    related = [_finding(f, group_of, samples, baseline) for f in cause.related]
+    errors = [f for f in (lead, *related) if f["severity"] == "error"]
+    lead["baselined"] = all(f["baselined"] for f in errors) if errors else lead["baselined"]
+    return {**lead, "related": related}
 
 
 def _operations(record: RunRecord, findings: list[dict[str, Any]], group_of: Mapping[str, str],
@@ -227,19 +241,12 @@ def not_run_lines(results: Mapping[str, Any]) -> list[str]:
 
 
 def important_findings(results: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One finding per check and operation, most important first: new errors, known errors, then
-    warnings; within each, one operation per check before a check's second operation, so the first
-    lines of a summary show as many different checks as they can."""
-    picked: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for finding in results["findings"]:
-        picked.setdefault((finding["check_id"], finding["operation_id"]), finding)
-    turn: dict[tuple[int, str], int] = {}
-    ranked = []
-    for finding in picked.values():
-        tier = 2 if finding["severity"] != "error" else 1 if finding["baselined"] else 0
-        turn[(tier, finding["check_id"])] = turn.get((tier, finding["check_id"]), -1) + 1
-        ranked.append(((tier, turn[(tier, finding["check_id"])], finding["check_id"]), finding))
-    return [finding for _, finding in sorted(ranked, key=lambda pair: pair[0])]
+    """The causes, most important first: new errors, known errors, then warnings; within each, in
+    the order results.json ranks them (by impact)."""
+    def tier(finding: Mapping[str, Any]) -> int:
+        return 2 if finding["severity"] != "error" else 1 if finding["baselined"] else 0
+
+    return sorted(results["findings"], key=tier)
 
 
 def _tool() -> dict[str, Any]:

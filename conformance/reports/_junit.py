@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from conformance.reports._findings import flat_findings
 from conformance.reports._json import FAIL, KNOWN, SKIPPED, UNSUPPORTED
 
 # Characters XML 1.0 cannot carry, even escaped; generated requests and broken servers produce them.
@@ -36,7 +37,7 @@ def to_junit(results: Mapping[str, Any]) -> str:
             for check_id in exchange_checks:
                 ET.SubElement(_case(suite, operation, check_id), "skipped", message=reason)
             continue
-        mine = [f for f in results["findings"] if f["operation_id"] == row["operation_id"]]
+        mine = [f for f in flat_findings(results) if f["operation_id"] == row["operation_id"]]
         for check_id, cell in row["checks"].items():
             case = _case(suite, operation, check_id)
             findings = [f for f in mine if f["check_id"] == check_id]
@@ -66,7 +67,7 @@ def _case(suite: ET.Element, classname: str, name: str) -> ET.Element:
     return ET.SubElement(suite, "testcase", classname=classname, name=name)
 
 
-def _details(findings: list[Mapping[str, Any]]) -> str:
+def _details(findings: Sequence[Mapping[str, Any]]) -> str:
     """Every message, then the reproducer of the first finding that has one."""
     lines = [f"[{f['severity']}] {f['message']}" + (f" (at {f['location']})" if f["location"] else "")
              for f in findings]

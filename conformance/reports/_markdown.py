@@ -52,7 +52,7 @@ def to_markdown(results: Mapping[str, Any]) -> str:
     lines += [f"- {_escape(line)}" for line in not_run_lines(results)]
     findings = important_findings(results)
     if findings:
-        lines += ["", f"### Findings ({len(findings)} distinct check × operation)", ""]
+        lines += ["", f"### Findings ({len(findings)} causes, most serious first)", ""]
         for finding in findings[:MAX_FINDINGS]:
             lines += _finding(finding)
         if len(findings) > MAX_FINDINGS:
@@ -85,7 +85,7 @@ def _finding(finding: Mapping[str, Any]) -> list[str]:
     icon = ICONS[KNOWN] if finding["baselined"] else ICONS[FAIL] if finding["severity"] == "error" else ICONS[WARN]
     where = f" (at `{_code(finding['location'])}`)" if finding["location"] else ""
     line = (f"- {icon} **`{finding['check_id']}`** on `{finding['operation_id'] or '(no operation)'}`: "
-            f"{_escape(shorten(finding['message'], MESSAGE_CHARS))}{where}")
+            f"{_escape(shorten(finding['message'], MESSAGE_CHARS))}{where}{_also(finding)}")
     if not finding["reproducer"]:
         return [line]
     reproducer = shorten(finding["reproducer"], REPRODUCER_CHARS)
@@ -93,6 +93,15 @@ def _finding(finding: Mapping[str, Any]) -> list[str]:
     # Every line indented: a fenced block inside a list item ends at the first line that is not.
     return [line, "  <details><summary>reproduce</summary>", "", f"  {fence}sh", textwrap.indent(reproducer, "  "),
             f"  {fence}", "  </details>"]
+
+
+def _also(finding: Mapping[str, Any]) -> str:
+    """The other findings of the cause, in a few words: their checks and where they occurred."""
+    related = finding.get("related") or []
+    if not related:
+        return ""
+    checks = ", ".join(f"`{c}`" for c in dict.fromkeys(f["check_id"] for f in related))
+    return f"; with {len(related)} related ({checks})"
 
 
 def _escape(text: str) -> str:

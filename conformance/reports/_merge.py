@@ -14,6 +14,7 @@ from typing import Any
 
 from conformance._exchange import Finding
 from conformance.engine import Outcome, RunRecord
+from conformance.reports._findings import flat_findings
 from conformance.reports._json import UNSUPPORTED, RunInfo, build_results
 
 
@@ -27,7 +28,7 @@ def record_of(results: Mapping[str, Any]) -> RunRecord:
     return RunRecord(
         base_url=run["target"], profile=run["profile"],
         findings=[Finding(f["check_id"], f["severity"], f["message"], f["operation_id"], f["location"], f["reproducer"])
-                  for f in results["findings"]],
+                  for f in flat_findings(results)],
         exchanges=run["exchanges"], tokens=run["tokens"],
         unsupported={row["operation_id"] or "": row["reason"] or "" for row in rows if row["status"] == UNSUPPORTED},
         stop_reason=run["stop_reason"], aborted=run.get("aborted"),
@@ -37,7 +38,9 @@ def record_of(results: Mapping[str, Any]) -> RunRecord:
                     for row in rows if any(cell["runs"] for cell in row["checks"].values())},
         operation_exchanges={row["operation_id"] or "": row["exchanges"] for row in rows if row["exchanges"]},
         samples=dict(results["samples"]),
-        finding_samples={f["id"]: f["sample"] for f in results["findings"] if f.get("sample")},
+        finding_samples={f["id"]: f["sample"] for f in flat_findings(results) if f.get("sample")},
+        first_seen={r["id"]: f["sample"] for f in results["findings"] for r in (f, *f.get("related", []))
+                    if f.get("sample")},
         contract_version=run["contract_version"], seed=run["seed"],
     )
 

@@ -195,28 +195,28 @@ def matrix_table(results: Mapping[str, Any]) -> Table:
 
 
 def _print_findings(console: Console, results: Mapping[str, Any], mode: Mode) -> None:
-    """Findings with the same check and message on several operations make one entry."""
-    entries: dict[tuple[str, str, str, str], list[dict[str, Any]]] = {}
-    for finding in important_findings(results):
-        key = (finding["severity"], str(finding["baselined"]), finding["check_id"], finding["message"])
-        entries.setdefault(key, []).append(finding)
-    shown = list(entries.values()) if mode == "verbose" else list(entries.values())[:TOP_FINDINGS]
+    """One entry per cause, most serious first, with the checks and operations it also failed."""
+    causes = important_findings(results)
+    shown = causes if mode == "verbose" else causes[:TOP_FINDINGS]
     if not shown:
         return
     console.print()
-    for same in shown:
-        finding = same[0]
+    for finding in shown:
         style = "yellow" if finding["baselined"] or finding["severity"] == "warning" else "bold red"
         tag = "known" if finding["baselined"] else finding["severity"]
-        where = f" at {finding['location']}" if finding["location"] and len(same) == 1 else ""
-        operations = ", ".join(f["operation_id"] or "(no operation)" for f in same)
+        related = finding.get("related") or []
+        where = f" at {finding['location']}" if finding["location"] else ""
+        operations = ", ".join(dict.fromkeys(f["operation_id"] or "(no operation)" for f in (finding, *related)))
         console.print(Text.assemble((f"{tag:<8}", style), (finding["check_id"], "bold"),
                                     f"  {operations}: {finding['message']}{where}"), soft_wrap=True)
+        if related:
+            checks = ", ".join(dict.fromkeys(f["check_id"] for f in related))
+            console.print(Text(f"  the same cause: {len(related)} more ({checks})", style="dim"), soft_wrap=True)
         if finding["reproducer"] and (finding["severity"] == "error" or mode == "verbose"):
             console.print(Text("  " + shorten(finding["reproducer"], REPRODUCER_CHARS[mode]), style="dim"),
                           soft_wrap=True)
-    if len(entries) > len(shown):
-        console.print(f"… and {len(entries) - len(shown)} more (--verbose, or the reports)")
+    if len(causes) > len(shown):
+        console.print(f"… and {len(causes) - len(shown)} more (--verbose, or the reports)")
 
 
 def _verdict(results: Mapping[str, Any]) -> list[str]:

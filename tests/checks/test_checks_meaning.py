@@ -21,6 +21,7 @@ TEXT = {"type": "text", "text": "Hello"}
 CALL = {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Paris"}}
 THINKING = {"type": "thinking", "thinking": "Hmm.", "signature": "sig-abc"}
 ENABLED = {"type": "enabled", "budget_tokens": 1024}
+THINKS = {"thinking": ENABLED, "max_tokens": 2048}  # budget_tokens below max_tokens, as the API asks
 
 
 def reply(
@@ -146,21 +147,21 @@ BROKEN = [
         lambda b: reply(b, [{k: v for k, v in CALL.items() if k != "id"}], "tool_use"),
     ),
     # C5 / H1
-    Case("thinking enabled, text first", "meaning.thinking_first", lambda b: reply(b, [TEXT], thinking=ENABLED)),
+    Case("thinking enabled, text first", "meaning.thinking_first", lambda b: reply(b, [TEXT], **THINKS)),
     Case(
         "thinking enabled, text first, streamed",
         "meaning.thinking_first",
-        lambda b: b.stream([b.start(), *b.text(0), *b.end()], request={"thinking": ENABLED}),
+        lambda b: b.stream([b.start(), *b.text(0), *b.end()], request=THINKS),
     ),
     Case(
         "thinking without signature",
         "meaning.thinking_signature",
-        lambda b: reply(b, [{"type": "thinking", "thinking": "Hmm."}, TEXT], thinking=ENABLED),
+        lambda b: reply(b, [{"type": "thinking", "thinking": "Hmm."}, TEXT], **THINKS),
     ),
     Case(
         "redacted_thinking without data",
         "meaning.thinking_signature",
-        lambda b: reply(b, [{"type": "redacted_thinking", "data": ""}, TEXT], thinking=ENABLED),
+        lambda b: reply(b, [{"type": "redacted_thinking", "data": ""}, TEXT], **THINKS),
     ),
 ]
 
@@ -172,7 +173,7 @@ def _after_tool_result(b: Build) -> Exchange:
         {"role": "assistant", "content": [THINKING, CALL]},
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"}]},
     ]
-    return reply(b, [TEXT], thinking=ENABLED, messages=messages)
+    return reply(b, [TEXT], **THINKS, messages=messages)
 
 
 def _tool_addition(b: Build) -> Exchange:
@@ -187,6 +188,12 @@ def _tool_addition(b: Build) -> Exchange:
 
 GOOD = {
     "text": lambda b: reply(b, [TEXT]),
+    # Requests the API rejects (contract.broken_rule) are not judged: their answer means nothing.
+    "thinking budget above max_tokens": lambda b: reply(
+        b, [TEXT], thinking={"type": "enabled", "budget_tokens": 2048}, max_tokens=64
+    ),
+    "max_tokens 0": lambda b: reply(b, [TEXT], output_tokens=12, max_tokens=0),
+    "tool_choice any with no tools offered": lambda b: reply(b, [TEXT], tool_choice={"type": "any"}, tools=[]),
     "tool call": lambda b: reply(b, [TEXT, CALL], "tool_use", tool_choice={"type": "auto"}),
     "tool_choice any": lambda b: reply(b, [CALL], "tool_use", tool_choice={"type": "any"}),
     "tool_choice tool, strict": lambda b: reply(
@@ -209,17 +216,17 @@ GOOD = {
             TEXT,
         ],
     ),
-    "thinking first": lambda b: reply(b, [THINKING, TEXT], thinking=ENABLED),
+    "thinking first": lambda b: reply(b, [THINKING, TEXT], **THINKS),
     "redacted thinking first": lambda b: reply(
-        b, [{"type": "redacted_thinking", "data": "EmwK"}, TEXT], thinking=ENABLED
+        b, [{"type": "redacted_thinking", "data": "EmwK"}, TEXT], **THINKS
     ),
     "adaptive thinking may skip": lambda b: reply(b, [TEXT], thinking={"type": "adaptive"}),
     "thinking after tool_result": _after_tool_result,
     "tool defined in a message": _tool_addition,
-    "compaction alone": lambda b: reply(b, [COMPACTION], "compaction", compaction=COMPACT, thinking=ENABLED),
+    "compaction alone": lambda b: reply(b, [COMPACTION], "compaction", compaction=COMPACT, **THINKS),
     "compaction cut short": lambda b: reply(b, [], "max_tokens", output_tokens=100, compaction=COMPACT),
     "streamed tool call": lambda b: b.stream(b.tool_stream()),
-    "streamed thinking": lambda b: b.stream(b.thinking_stream(), request={"thinking": ENABLED}),
+    "streamed thinking": lambda b: b.stream(b.thinking_stream(), request=THINKS),
 }
 
 

@@ -267,6 +267,11 @@ def message_start_after_first_block(events: list[Event]) -> list[Event]:
     return [*events[1 : first + 1], events[0], *events[first + 1 :]]
 
 
+def no_message_stop(events: list[Event]) -> list[Event]:
+    """The stream ends after message_delta: no message_stop (a common proxy truncation)."""
+    return [e for e in events if e.name != "message_stop"]
+
+
 def every_block_index_zero(events: list[Event]) -> list[Event]:
     """A server that does not count blocks: every block is index 0 (C4)."""
     for event in _named(events, "content_block_start", "content_block_delta", "content_block_stop"):
@@ -565,6 +570,7 @@ CASES: dict[str, Case] = {
                                       MODELS),
     "complete stream differs from non-streaming": Case(broken(response=on_streams(shout_completion_text, path="/v1/complete")),
                                                        "equivalence.completion_stream_matches", COMPLETE),
+    "no message_stop": Case(broken(response=on_streams(no_message_stop)), "sse.terminal", MESSAGES),
     "non-cumulative usage": Case(broken(response=on_streams(usage_as_increments)), "sse.usage_cumulative", MESSAGES),
     "streaming differs from non-streaming": Case(broken(response=on_streams(shout_streamed_text)),
                                                  "equivalence.stream_matches", MESSAGES),

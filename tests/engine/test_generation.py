@@ -20,10 +20,11 @@ def _expectation(case: Any, operation_id: str) -> str:
     return mutation_expectation(_mutation(case), operation_id)
 
 
-def _case(description: str, *, parameter: str | None = None, location: str | None = None) -> Any:
+def _case(description: str, *, parameter: str | None = None, location: str | None = None,
+          media_type: str | None = None) -> Any:
     data = SimpleNamespace(description=description, parameter=parameter,
                            parameter_location=SimpleNamespace(value=location) if location else None)
-    return SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(data=data)))
+    return SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(data=data)), media_type=media_type)
 
 
 @pytest.mark.parametrize(
@@ -46,6 +47,20 @@ def _case(description: str, *, parameter: str | None = None, location: str | Non
 def test_mutations_are_classified(description: str, parameter: str | None, location: str | None,
                                   operation_id: str, expected: str) -> None:
     assert _expectation(_case(description, parameter=parameter, location=location), operation_id) == expected
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        ("violates `additionalProperties`", "tolerated"),  # an unknown part: undocumented
+        ("violates `minimum` at /properties/expires_in_seconds", "tolerated"),  # an odd optional part
+        ("violates `required` at /properties/file", "invalid"),  # no file part: rejected
+    ],
+)
+def test_multipart_bodies_are_invalid_only_without_a_required_part(description: str, expected: str) -> None:
+    case = _case(description, location="body", media_type="multipart/form-data")
+    assert _expectation(case, "uploadFile") == expected
+    assert _expectation(_case(description, location="body"), "createMessage") == "invalid"  # JSON bodies are closed
 
 
 def test_schemathesis_still_describes_mutations_the_way_we_read_them() -> None:
