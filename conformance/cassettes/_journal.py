@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance._exchange import SCENARIO_TYPES, Exchange, Request, Response, TransportFailure, header_dict
 from conformance._reproduce import scrub_headers, scrub_text
-from conformance.cassettes._read import CassetteError, _read_bytes
+from conformance.cassettes._read import CassetteError, _body_bytes, _header_pairs, _read_bytes
 from conformance.engine import Judged, mutation_expectation
 
 # Request headers that describe one send, not the request (the embedded server's port, the client's
@@ -242,11 +242,11 @@ def _exchange(interaction: Mapping[str, Any]) -> Exchange:
     mutation = meta.get("mutation")
     failure = meta.get("transport_failure")
     return Exchange(
-        Request(str(request["method"]), str(request["uri"]), header_dict(_pairs(request.get("headers"))),
-                _bytes(request.get("body"))),
+        Request(str(request["method"]), str(request["uri"]), header_dict(_header_pairs(request.get("headers"))),
+                _body_bytes(request.get("body"))),
         # As the checks saw it: already decoded, so not `Response.from_wire`.
-        Response(int(response["status"]["code"]), header_dict(_pairs(response.get("headers"))), _bytes(response.get("body")) or b"",
-                 failure=TransportFailure(failure["kind"], str(failure["detail"])) if failure else None),
+        Response(int(response["status"]["code"]), header_dict(_header_pairs(response.get("headers"))),
+                 _body_bytes(response.get("body")) or b"", failure=TransportFailure(failure["kind"], str(failure["detail"])) if failure else None),
         operation_id=operation_id,
         label=str(meta.get("label") or ""),
         # The current rule decides what a generated invalid request deserves.
@@ -254,18 +254,6 @@ def _exchange(interaction: Mapping[str, Any]) -> Exchange:
         expected_status=meta.get("expected_status"),
         mutation=mutation,
     )
-
-
-def _pairs(headers: Mapping[str, Sequence[str]] | None) -> list[tuple[str, str]]:
-    return [(name, str(value)) for name, values in (headers or {}).items() for value in values]
-
-
-def _bytes(body: Mapping[str, str] | None) -> bytes | None:
-    if body is None:
-        return None
-    if "base64_string" in body:
-        return base64.b64decode(body["base64_string"])
-    return str(body["string"]).encode("utf-8")
 
 
 def _step(step: Mapping[str, Any], exchanges: list[Exchange]) -> Judged:
