@@ -1,7 +1,9 @@
 """Throughput of `conformance run` against plain `schemathesis run`, side by side, in one run.
 
-Both tools test the same bundled contract against the same reference server (one uvicorn thread on
-a loopback port), with the same phases (examples, fuzzing), the same example count and seed.
+Both tools test the same bundled contract against the reference server (one uvicorn thread on a
+loopback port), with the same phases (examples, fuzzing), the same example count and seed. The
+default `conformance run` starts that server itself (in each of its processes: one per core, up to
+4); `--workers 1 --base-url` runs one process against the benchmark's server, as schemathesis does.
 Two measures: test cases (generated requests: schemathesis's own count; conformance sends each
 once) and HTTP requests counted at the server (schemathesis's checks send extra requests of their
 own, e.g. to probe authentication). conformance runs its extra checks (SSE state machine,
@@ -73,11 +75,11 @@ def _children_cpu() -> float:
 
 
 def test_cases(tool: str, requests: int, output: str) -> int:
-    """schemathesis reports the cases it generated; conformance sends each generated case once."""
-    if tool.startswith("schemathesis run"):
-        match = re.search(r"(\d+) generated", output)
-        return int(match.group(1)) if match else 0
-    return requests
+    """schemathesis reports the cases it generated; conformance the exchanges it judged (each
+    generated case is sent once; the embedded server's requests are not seen by the counter)."""
+    pattern = r"(\d+) generated" if tool.startswith("schemathesis run") else r"(\d+) exchanges"
+    match = re.search(pattern, output)
+    return int(match.group(1)) if match else 0
 
 
 def main() -> int:
@@ -96,16 +98,19 @@ def main() -> int:
         schemathesis = [str(bin_dir / "st"), "run", str(spec), "--url", url, "--phases", "examples,fuzzing",
                         "-n", str(args.max_examples), "--mode", "all", "--seed", "0", "--continue-on-failure",
                         "-H", "x-api-key: bench", "-H", "anthropic-version: 2023-06-01"]
-        conformance = [str(bin_dir / "conformance"), "run", "--base-url", url, "--api-key", "bench",
-                       "--profile", str(profile), "-q", "--", "-k", "test_operation"]
+        # The default run tests the embedded reference server, in one process per core (up to 4);
+        # `--workers 1 --base-url` is the same engine in one process against the bench's server.
+        conformance = [str(bin_dir / "conformance"), "run", "--profile", str(profile), "-q", "--report-dir", "",
+                       "--", "-k", "test_operation"]
+        one_process = [*conformance[:2], "--workers", "1", "--base-url", url, "--api-key", "bench", *conformance[2:]]
         # Plain `st run` twice: with its default checks (several of which send extra requests of
         # their own, e.g. to probe authentication, and count them as test cases) and with one
         # passive check (the same generated requests as conformance sends, nothing added).
         results = {
             "schemathesis run": timed(counter, schemathesis),
             "schemathesis run (passive check)": timed(counter, [*schemathesis, "--checks", "not_a_server_error"]),
-            "conformance run": timed(counter, conformance),
-            "conformance run --workers 2": timed(counter, [*conformance[:2], "--workers", "2", *conformance[2:]]),
+            "conformance run (default)": timed(counter, conformance),
+            "conformance run --workers 1": timed(counter, one_process),
         }
     server.should_exit = True
     print(f"{'tool':<34} {'seconds':>8} {'cpu s':>7} {'test cases':>11} {'cases/s':>8} {'cases/cpu s':>12} {'requests':>9}")
@@ -114,10 +119,11 @@ def main() -> int:
         cases = test_cases(name, requests, output)
         wall_rate[name], cpu_rate[name] = cases / seconds, cases / cpu
         print(f"{name:<34} {seconds:>8.2f} {cpu:>7.2f} {cases:>11} {wall_rate[name]:>8.1f} {cpu_rate[name]:>12.1f} {requests:>9}")
-    for baseline in ("schemathesis run", "schemathesis run (passive check)"):
-        if wall_rate[baseline]:
-            print(f"ratio conformance / {baseline}: test cases/s {wall_rate['conformance run'] / wall_rate[baseline]:.2f}, "
-                  f"test cases per CPU second {cpu_rate['conformance run'] / cpu_rate[baseline]:.2f}")
+    for tool in ("conformance run (default)", "conformance run --workers 1"):
+        for baseline in ("schemathesis run", "schemathesis run (passive check)"):
+            if wall_rate[baseline]:
+                print(f"ratio {tool} / {baseline}: test cases/s {wall_rate[tool] / wall_rate[baseline]:.2f}, "
+                      f"test cases per CPU second {cpu_rate[tool] / cpu_rate[baseline]:.2f}")
     return 0
 
 

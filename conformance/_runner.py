@@ -53,7 +53,7 @@ def pytest_argv(config: RunConfig) -> list[str]:
     """What pytest is started with; the run's options reach the plugin as the config itself."""
     argv = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-o", "addopts=", "--assert=plain",
             "--no-header", "-rN"]
-    argv += ["-n", str(config.workers)] if config.workers > 1 else []
+    argv += ["-n", str(config.processes)] if config.processes > 1 else []
     argv += ["-q"] if config.quiet else ["-v"] if config.verbose else []
     return argv + list(config.pytest_args)
 

@@ -36,6 +36,9 @@ DEFAULT_CASSETTES = "cassettes"
 DEFAULT_REPORTS = "reports"
 EMBEDDED_KEY = "test-key"
 """What a run sends as its key to the embedded server, which accepts any."""
+AUTO_WORKERS = 4
+"""The most processes a run of the embedded server starts by itself: past that, each worker's start
+(about 1.5 CPU seconds) outweighs what it takes over of a default run."""
 RECORD_MODES = ("once", "new_episodes", "none", "all", "rewrite")
 """pytest-recording's record modes (tests/cassettes checks they still are)."""
 _SHARD = re.compile(r"^(\d+)/(\d+)$")
@@ -124,8 +127,9 @@ class RunConfig:
                                metavar="DIR")
     replay: bool = option(False, "judge the recorded run again with the current checks: nothing generated, "
                                  "nothing sent", pytest=False)
-    workers: int = option(1, "run the suite in N processes (pytest-xdist)", parse=positive_int, pytest=False,
-                          metavar="N")
+    workers: int | None = option(None, "run the suite in N processes (pytest-xdist; default: one per core, up to "
+                                       f"{AUTO_WORKERS}, on the embedded server, else 1)", parse=positive_int,
+                                 pytest=False, metavar="N")
     report_dir: str | None = option(DEFAULT_REPORTS, "write junit.xml, results.json, summary.md and report.html "
                                                      "here ('' for none)", pytest=False, metavar="DIR")
     baseline: str | None = option(None, "known departures (TOML): only others fail the run", pytest=False,
@@ -150,6 +154,22 @@ class RunConfig:
     def embedded(self) -> bool:
         """The target is the reference server this run starts."""
         return self.base_url is None
+
+    @property
+    def processes(self) -> int:
+        """How many processes run the suite: --workers, else one per core (up to AUTO_WORKERS) when
+        the target is the embedded server, else one. Every test starts that server with an empty
+        store, so its traffic is the same whichever process runs it. Any other target, or a run with
+        a token budget (each process counts its own), gets one process unless asked: the target's
+        state and rate limits are shared."""
+        if self.workers is not None:
+            return self.workers
+        if not self.embedded or os.environ.get("PYTEST_XDIST_WORKER"):  # never xdist inside an xdist worker
+            return 1
+        if self.load_profile().budget_tokens is not None:
+            return 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return max(1, min(AUTO_WORKERS, cores))
 
     def load_profile(self) -> Profile:
         """The run's profile with the command line's settings applied over it."""

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 from conformance._exchange import Exchange, ExpectedStop, Finding, Scenario
 from conformance.checks import CheckContext, CheckInfo, run_checks
@@ -45,6 +46,8 @@ class Session:
     """Findings of the test now running (before de-duplication): what makes it pass or fail."""
     journal: list[Judged] | None = None
     """Every judge call of the test now running, in order, when the run is recorded (None: not kept)."""
+    restart_target: Callable[[], None] | None = None
+    """Empties the embedded server's store before each test (None: a target the run does not own)."""
     _models: list[str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _in_scenario: bool = field(default=False, repr=False)
@@ -99,6 +102,8 @@ class Session:
     def begin_test(self, *, keep_journal: bool = False) -> None:
         self.current = []
         self.journal = [] if keep_journal else None
+        if self.restart_target is not None:
+            self.restart_target()
 
     def replay(self, steps: Iterable[Judged]) -> None:
         """Make a recorded test's judge calls again, in order (conformance run --replay)."""
@@ -225,12 +230,17 @@ def open_session(config: RunConfig) -> Iterator[Session]:
     contract = load_contract(config.spec).for_version(config.anthropic_version)
     profile = config.load_profile()
     with ExitStack() as stack:
-        base_url = config.base_url
+        base_url, restart = config.base_url, None
         if base_url is None:
-            from conformance.server import ServerConfig, serve_reference
+            from conformance.server import ServerConfig, create_app, restart_store, serve_reference
 
-            base_url = stack.enter_context(serve_reference(ServerConfig(seed=config.seed)))
+            server_config = ServerConfig(seed=config.seed)
+            app = create_app(server_config)
+            base_url = stack.enter_context(serve_reference(server_config, app=app))
+            restart = partial(restart_store, app)
         target = Target.from_config(config, base_url)
         stack.callback(target.close)
-        yield Session.create(contract, profile, target, include=config.include, exclude=config.exclude,
-                             seed=config.seed)
+        session = Session.create(contract, profile, target, include=config.include, exclude=config.exclude,
+                                 seed=config.seed)
+        session.restart_target = restart
+        yield session

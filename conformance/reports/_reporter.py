@@ -93,7 +93,7 @@ class RunReporter:
         config = self.config
         info = RunInfo(started_at=self.started, finished_at=now(), exit_code=EXIT_OK,
                        anthropic_version=config.anthropic_version, betas=config.betas, include=config.include,
-                       exclude=config.exclude, workers=config.workers, max_examples=config.max_examples,
+                       exclude=config.exclude, workers=config.processes, max_examples=config.max_examples,
                        recording=recording, shard=str(config.shard) if config.shard else None,
                        secrets=(config.api_key, os.environ.get("ANTHROPIC_API_KEY")))
         return build_results(record, info, self.log.tests if tests is None else tests, self.baseline)

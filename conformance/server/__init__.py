@@ -11,6 +11,7 @@ docs/clients.md the client-test side: mock mode, the scenarios, the request jour
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from conformance.server._app import create_app
@@ -22,6 +23,8 @@ from conformance.server._scenarios import CATALOGUE as SCENARIOS
 from conformance.server._scenarios import MODEL_PREFIX as SCENARIO_MODEL_PREFIX
 from conformance.server._scenarios import SCENARIO_HEADER, Scenario
 from conformance.server._scenarios import listing as scenario_listing
+from conformance.server._state import ServerState
+from conformance.server._store import Store
 from conformance.server._thread import ServerDidNotStart, free_port, serve_app, serve_reference
 from conformance.server._verdict import judge, report
 
@@ -30,6 +33,15 @@ def journal_of(app: Any) -> Journal:
     """The request journal of an app made by `create_app`."""
     journal: Journal = app.state.server.journal
     return journal
+
+
+def restart_store(app: Any) -> None:
+    """Give an app made by `create_app` an empty store, as at its start: the objects made so far
+    are gone and new ids count from the beginning again. Runs call it before each test, so a
+    test's traffic never depends on the tests before it (or on which process ran them)."""
+    state: ServerState = app.state.server
+    app.state.server = replace(state, store=Store.open(state.config))
+    state.store.close()
 
 
 __all__ = [
@@ -54,6 +66,7 @@ __all__ = [
     "journal_of",
     "judge",
     "report",
+    "restart_store",
     "run_server",
     "scenario_listing",
     "serve_app",

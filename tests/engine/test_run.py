@@ -3,6 +3,7 @@ budget, profiles for servers that implement a subset, filters, workers."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,41 @@ def test_a_bad_profile_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Capt
     profile.write_text('negative = "sometimes"\n')
     assert main(["run", "--profile", str(profile)]) == 2
     assert "negative must be strict, lenient or off" in capsys.readouterr().err
+
+
+FILES = ["listFiles", "uploadFile", "getFileMetadata", "deleteFile"]
+
+
+def _sent(folder: Path) -> dict[str, list[tuple[str, str, bytes | None]]]:
+    """Each recorded test's requests, in order, keyed by the test's name."""
+    from conformance.cassettes import recorded_tests
+
+    sent: dict[str, list[tuple[str, str, bytes | None]]] = {}
+    for test in recorded_tests(folder):
+        exchanges = [e for step in test.steps for e in ([step.exchange] if step.exchange else step.scenario.exchanges)]  # type: ignore[union-attr]
+        sent[test.nodeid] = [(e.request.method, e.request.path, _boundary_blind(e.request.body)) for e in exchanges]
+    return sent
+
+
+def _boundary_blind(body: bytes | None) -> bytes | None:
+    """requests draws each multipart boundary from os.urandom: the one part of a request no seed fixes."""
+    return re.sub(rb"[0-9a-f]{32}", b"BOUNDARY", body) if body else body
+
+
+def test_a_test_sends_the_same_requests_in_any_process_after_any_tests(tmp_path: Path) -> None:
+    """The embedded server starts each test with an empty store: the same seed sends the same
+    requests whichever process runs a test and whichever tests ran before it (which is what lets a
+    default run use every core)."""
+    def recorded(name: str, workers: int, *pytest_args: str) -> dict[str, list[tuple[str, str, bytes | None]]]:
+        result = execute(RunConfig(include=FILES, workers=workers, quiet=True, record=True, report_dir="",
+                                   cassette_dir=str(tmp_path / name), pytest_args=pytest_args))
+        assert result.exit_code == EXIT_OK, result.problem
+        return _sent(tmp_path / name / "reference")
+
+    one = recorded("one", 1, "-k", "test_operation or test_stateful_links or test_file_round_trip")
+    two = recorded("two", 2, "-k", "test_operation or test_stateful_links or test_file_round_trip")
+    alone = recorded("alone", 1, "-k", "test_operation and listFiles")
+    assert one == two
+    listing = [nodeid for nodeid in one if "listFiles" in nodeid]
+    assert listing and {nodeid: one[nodeid] for nodeid in listing} == alone
+    assert sum(len(requests) for requests in one.values()) > 50

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from conformance.__about__ import __version__
-from conformance.engine import RunRecord
+from conformance.engine import RunConfig, RunRecord
 from conformance.reports import SCHEMA_VERSION, ResultsError, load_results
 from tests.reports.conftest import MODELS, Run
 
@@ -40,7 +40,7 @@ def test_run_metadata(clean_run: Run) -> None:
     run = results["run"]
     assert run["target"] == record.base_url and run["target"].startswith("http://127.0.0.1:")
     assert (run["profile"], run["contract_version"], run["anthropic_version"]) == ("reference", "2023-06-01", "2023-06-01")
-    assert run["seed"] == 0 and run["include"] == MODELS and run["workers"] == 1 and run["exit_code"] == 0
+    assert run["seed"] == 0 and run["include"] == MODELS and run["workers"] == RunConfig().processes and run["exit_code"] == 0
     assert run["exchanges"] == record.exchanges > 10 and run["tokens"] == record.tokens
     assert 0 < run["duration_seconds"] < 120 and run["started_at"] <= run["finished_at"]
     tool = results["tool"]

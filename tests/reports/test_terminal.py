@@ -48,11 +48,11 @@ def test_quiet_keeps_the_verdict_and_verbose_shows_every_finding(broken_run: Run
 
 
 def test_the_live_display_counts_operations_tests_and_findings() -> None:
-    """Driven by pytest's hooks during an in-process run, drawn on a (forced) terminal."""
+    """Driven by pytest's hooks during a one-process run, drawn on a (forced) terminal."""
     screen = io.StringIO()
     live = LiveProgress(Console(file=screen, force_terminal=True, width=140))
     with contextlib.redirect_stdout(io.StringIO()):
-        code, _ = run_suite(RunConfig(include=MODELS, quiet=True), [live])
+        code, _ = run_suite(RunConfig(include=MODELS, quiet=True, workers=1), [live])
     assert code == 0
     drawn = ANSI.sub("", screen.getvalue())
     done, total = re.findall(r"operations \d+/\d+ · tests \S+ +(\d+)/(\d+) ", drawn)[-1]
