@@ -22,7 +22,8 @@ from requests.adapters import HTTPAdapter
 from urllib3 import HTTPHeaderDict
 
 from conformance._exchange import TransportFailure
-from conformance.engine._limits import ResponseLimits, classify, read_within
+from conformance.engine._deadline import Deadline, deadline_pools, response_deadline
+from conformance.engine._limits import ResponseLimits, classify, failure, read_within
 
 _FAILURE = "conformance_transport_failure"
 """Where a failed response's TransportFailure is kept: on its request, which schemathesis hands on."""
@@ -59,29 +60,43 @@ class BoundedAdapter(HTTPAdapter):
     what the target did."""
 
     def __init__(self, limits: ResponseLimits) -> None:
-        super().__init__()
         self.limits = limits
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        deadline_pools(self.poolmanager)  # the head, too, ends at the response's deadline
 
     def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
-        started = time.monotonic()
-        try:
-            response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
-        except TARGET_ERRORS as exc:
-            return _failed(request, classify(exc))
-        raw = response.raw
-        try:
-            # read1: what has arrived, at once (`stream` waits to fill each chunk: a drip never ends).
-            arrived = iter(lambda: raw.read1(_CHUNK, decode_content=True), b"")
-            chunks, problem = read_within(arrived, self.limits, started)
-        finally:
-            response.close()
+        with response_deadline(self.limits.seconds) as deadline:
+            started = time.monotonic()
+            try:
+                response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
+                                        proxies=proxies)
+            except TARGET_ERRORS as exc:
+                return _failed(request, _overtime(deadline) or classify(exc))
+            raw = response.raw
+            try:
+                # read1: what has arrived, at once (`stream` waits to fill each chunk: a drip never ends).
+                arrived = iter(lambda: raw.read1(_CHUNK, decode_content=True), b"")
+                chunks, problem = read_within(arrived, self.limits, started)
+            finally:
+                response.close()
+            # The deadline shut the socket: whatever the read made of that, the response ran out of time.
+            problem = _overtime(deadline) or problem
         body = b"".join(chunks)
         response.raw = ReadBody(body, raw.headers, raw.version)
         response._content = body
         if problem is not None:
             setattr(request, _FAILURE, problem)
         return response
+
+
+def _overtime(deadline: Deadline) -> TransportFailure | None:
+    if not deadline.expired:
+        return None
+    return failure("timeout", f"the response took more than {deadline.seconds:g} s in all")
 
 
 def _failed(request: requests.PreparedRequest, problem: TransportFailure) -> requests.Response:

@@ -19,6 +19,7 @@ import httpx
 
 from conformance._exchange import Exchange, Request, Response, TransportFailure, header_dict
 from conformance.engine._config import DEFAULT_TIMEOUT, DEFAULT_VERSION, RunConfig
+from conformance.engine._deadline import deadline_transport, response_deadline
 from conformance.engine._limits import ResponseLimits, classify, read_within, too_many_headers
 from conformance.engine._transport import NO_RETRY, Budget, GuardedTransport
 
@@ -60,7 +61,7 @@ class Target:
                 base_url=self.base_url.rstrip("/"),
                 timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
                 follow_redirects=False,
-                transport=GuardedTransport(httpx.HTTPTransport(), self.budget),
+                transport=GuardedTransport(deadline_transport(httpx.HTTPTransport()), self.budget),
             )
         return self._client
 
@@ -104,19 +105,20 @@ class Target:
         request.read()  # materialise multipart bodies so the exchange can record what was sent
         if not retry:
             request.extensions[NO_RETRY] = True
-        started = time.monotonic()
-        try:
-            response = self.client.send(request, stream=True)
-        except TARGET_ERRORS as exc:  # nothing whole came back: a finding on this exchange
-            return failed_exchange(request, classify(exc), operation_id=operation_id, label=label)
-        try:
-            # Decoded as it arrives, so a decompression bomb stops at the byte limit too.
-            encoded = response.headers.get("content-encoding", "").lower() not in ("", "identity")
-            body = response.iter_bytes() if encoded else response.iter_raw()
-            problem = too_many_headers(len(response.headers.multi_items()))
-            chunks, problem = ([], problem) if problem else read_within(body, self.limits, started)
-        finally:
-            response.close()
+        with response_deadline(self.limits.seconds):
+            started = time.monotonic()
+            try:
+                response = self.client.send(request, stream=True)
+            except TARGET_ERRORS as exc:  # nothing whole came back: a finding on this exchange
+                return failed_exchange(request, classify(exc), operation_id=operation_id, label=label)
+            try:
+                # Decoded as it arrives, so a decompression bomb stops at the byte limit too.
+                encoded = response.headers.get("content-encoding", "").lower() not in ("", "identity")
+                body = response.iter_bytes() if encoded else response.iter_raw()
+                problem = too_many_headers(len(response.headers.multi_items()))
+                chunks, problem = ([], problem) if problem else read_within(body, self.limits, started)
+            finally:
+                response.close()
         return to_exchange(request, response, chunks, operation_id=operation_id, label=label, failure=problem,
                            decoded=encoded)
 

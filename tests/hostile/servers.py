@@ -112,6 +112,13 @@ def _drip(conn: socket.socket, seen: int) -> bool:
     return False
 
 
+def _drip_head(conn: socket.socket, seen: int) -> bool:
+    # The status line and headers a byte at a time, each byte well within any read timeout.
+    head = _head("200 OK", [("content-type", "application/json"), *((f"x-slow-{n}", "x" * 40) for n in range(200))])
+    _trickle(conn, (head[i:i + 1] for i in range(len(head))), 0.1)
+    return False
+
+
 def _endless(conn: socket.socket, seen: int) -> bool:
     conn.sendall(_head("200 OK", [("content-type", "text/event-stream")]))
     _trickle(conn, _forever(b'event: ping\ndata: {"type": "ping"}\n\n'), 0.02)
@@ -177,7 +184,7 @@ def _deep_json(conn: socket.socket, seen: int) -> bool:
 
 
 KINDS: dict[str, Behaviour] = {
-    "reset": _reset_kind, "keepalive_reset": _keepalive_reset, "silent": _silent, "drip": _drip,
+    "reset": _reset_kind, "keepalive_reset": _keepalive_reset, "silent": _silent, "drip": _drip, "drip_head": _drip_head,
     "endless_stream": _endless, "gzip_bomb": _gzip_bomb, "oversized_body": _oversized,
     "many_headers": _many_headers, "huge_header": _huge_header, "truncated_body": _truncated,
     "truncated_chunked": _truncated_chunked, "wrong_content_length": _wrong_length, "garbage": _garbage,

@@ -30,7 +30,7 @@ from tests.hostile.servers import KINDS, hostile_server
 
 TIMEOUT = 0.5
 LIMITS = ResponseLimits(seconds=1.0, max_bytes=1_000_000)
-SLOW = {"silent", "drip", "endless_stream"}
+SLOW = {"silent", "drip", "drip_head", "endless_stream"}
 """The kinds that wait: met with small time bounds. The others get roomy ones, so that a loaded
 machine's slowness is never mistaken for theirs."""
 ROOMY_TIMEOUT = 10.0
@@ -44,6 +44,7 @@ EXPECTED = {
     "keepalive_reset": "transport.connection_lost",
     "silent": "transport.timeout",
     "drip": "transport.timeout",
+    "drip_head": "transport.timeout",
     "endless_stream": "transport.timeout",
     "gzip_bomb": "transport.too_large",
     "oversized_body": "transport.too_large",
