@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from conformance._exit import EXIT_DEPARTURES, EXIT_OK, EXIT_USAGE
 from conformance.engine import Outcome, RunConfig, RunRecord
 from conformance.reports._baseline import Baseline, load_baseline
+from conformance.reports._checkpoint import Checkpoint
 from conformance.reports._html import to_html
 from conformance.reports._json import RunInfo, build_results, now, write_results
 from conformance.reports._junit import to_junit
@@ -35,9 +36,14 @@ def write_reports(results: Mapping[str, Any], directory: str | Path) -> list[Pat
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / name for name in REPORT_FILES]
     junit, results_json, summary, html = paths
-    write_results(results, results_json)
+    # Each file whole or not at all (a run killed while writing leaves the previous version).
+    staged = results_json.with_name(f".{results_json.name}.part")
+    write_results(results, staged)
+    os.replace(staged, results_json)
     for path, text in ((junit, to_junit(results)), (summary, to_markdown(results)), (html, to_html(results))):
-        path.write_text(text, encoding="utf-8", errors="replace")
+        staged = path.with_name(f".{path.name}.part")
+        staged.write_text(text, encoding="utf-8", errors="replace")
+        os.replace(staged, path)
     return paths
 
 
@@ -63,7 +69,17 @@ class RunReporter:
 
     @property
     def plugins(self) -> list[object]:
-        return [self.log, *([self.live] if self.live is not None else [])]
+        checkpoint = [Checkpoint(self.write_checkpoint)] if self.config.report_dir else []
+        return [self.log, *([self.live] if self.live is not None else []), *checkpoint]
+
+    def write_checkpoint(self, record: RunRecord) -> None:
+        """The reports of the run so far, marked as not completed (reports._checkpoint)."""
+        if not record.base_url:  # before the session began: what the run was asked to test
+            record.base_url = self.config.base_url or "the embedded reference server"
+            record.profile, record.seed = self.config.load_profile().name, self.config.seed
+        results = self.results(record)
+        results["run"]["exit_code"] = record.abort_code
+        write_reports(results, self.config.report_dir or ".")
 
     @contextlib.contextmanager
     def pytest_output(self) -> Iterator[None]:

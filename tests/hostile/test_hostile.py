@@ -197,3 +197,25 @@ def test_a_terminated_run_still_reports(tmp_path: Path) -> None:
     assert "Traceback" not in text and run.returncode == 130, text
     recorded = json.loads((tmp_path / "results.json").read_text())["run"]
     assert recorded["completed"] is False and "interrupted" in recorded["aborted"]
+
+
+def test_a_killed_run_leaves_reports_that_say_it_did_not_finish(tmp_path: Path) -> None:
+    """SIGKILL gives a run no chance to write anything: the reports it left (written as it went,
+    each file whole) say that it did not finish, never what an earlier run found."""
+    (tmp_path / "results.json").write_text('{"run": {"completed": true}}')  # an earlier run's
+    arrived = threading.Event()
+    with hostile_server("silent", arrived=arrived) as url:
+        run = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--base-url", url, "--api-key", "k",
+                                "--profile", "compat-minimal", "--timeout", "20", "--report-dir", str(tmp_path),
+                                "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert arrived.wait(60), "the run never reached the target"
+            run.kill()
+            run.wait(60)
+        finally:
+            if run.poll() is None:
+                run.kill()
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["run"]["completed"] is False and "not finished" in results["run"]["aborted"]
+    assert results["run"]["exit_code"] == 130 and results["run"]["target"] == url
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["junit.xml", "report.html", "results.json", "summary.md"]
