@@ -31,6 +31,11 @@ ROOT = ("transport", "acceptance.no_server_error", "errors", "schema", "sse", "m
 """Which finding of one exchange explains the others, first first: a broken connection, a server
 error, an error or a body in the wrong shape, a broken stream, then what the answer means, then
 what several exchanges show. (A wrong list shape breaks the pagination walk, not the reverse.)"""
+ONE_KIND_ONE_CAUSE = frozenset({"transport.connection_lost", "transport.timeout", "transport.too_large",
+                                "transport.malformed"})
+"""Checks whose findings are one cause whatever their messages say: each message is an HTTP
+library's wording of the failure, and one fault is worded differently by httpx and requests, by
+where the read stopped (the status line, a header, the body) and by the exception it raised."""
 _VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?")
 
 
@@ -98,7 +103,7 @@ def group_causes(findings: Sequence[Finding], samples: Mapping[str, str] | None 
         for i in cluster:
             cause.join(root, i)
         head = findings[_lead(findings, cluster, clean)]
-        signatures = [(head.check_id, "", shape(head.message))]
+        signatures = [(head.check_id, "", "" if head.check_id in ONE_KIND_ONE_CAUSE else shape(head.message))]
         if head.location:  # the same place of the same operation's answers, whatever the value
             signatures.append((head.check_id, head.operation_id or "", head.location))
         for signature in signatures:

@@ -55,3 +55,14 @@ def test_a_cause_is_shown_by_its_cleanest_request() -> None:
     built = f("meaning.max_tokens", "exceeds 2", location="/usage", reproducer="curl -d '{\"a much longer body\": 2}'")
     [cause] = group_causes([fuzzed, built], generated={finding_key(fuzzed)})
     assert cause.message == "exceeds 2"
+
+
+def test_one_transport_failure_worded_by_several_libraries_is_one_cause() -> None:
+    """A server that answers garbage fails each request with another exception's words."""
+    found = [f("transport.malformed", "RemoteProtocolError: illegal status line: bytearray(b'garbage')"),
+             f("transport.malformed", "ConnectionError: ('Connection aborted.', BadStatusLine('garbage'))", "listModels"),
+             f("transport.malformed", "8 response headers, then bytes that are not HTTP", "countMessageTokens")]
+    [cause] = group_causes(found)
+    assert len(cause.related) == 2
+    other = [f("transport.timeout", "ReadTimeout: timed out"), f("transport.malformed", "150 response headers")]
+    assert len(group_causes(other)) == 2  # different failures stay apart
