@@ -55,10 +55,38 @@ def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
+CREDENTIAL_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization"})
+"""The SECRET_HEADERS a fuzzer fills in to test authentication: their values are masked where they
+could be a credential (scrub_credential); the others (identity, cookies) are masked whole."""
+_TOKEN_CHARS = "A-Za-z0-9._~+/=:-"
+_WHOLE_TOKEN = re.compile(rf"(?:[A-Za-z]+ )?[{_TOKEN_CHARS}]+")
+_TOKEN = re.compile(rf"[{_TOKEN_CHARS}]{{{MIN_SECRET_CHARS},}}")
+
+
+def scrub_credential(value: str) -> str:
+    """A credential header's value as a report shows it. Anything a credential could be is masked:
+    a value of token characters, of any length, after an optional scheme ("Bearer ***"), and any
+    run of MIN_SECRET_CHARS token characters elsewhere. What no credential is stays readable (an
+    empty value, spaces, control or non-ASCII characters: what a fuzzer sends to test
+    authentication), so a finding shows what triggered it."""
+    whole = _WHOLE_TOKEN.fullmatch(value)
+    if whole is not None:
+        scheme, _, _ = value.rpartition(" ")
+        return f"{scheme} {REDACTED}" if scheme else REDACTED
+    return _TOKEN.sub(REDACTED, scrub_text(value))
+
+
 def scrub_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-    """A copy with credential and identity headers masked and stray keys scrubbed from the rest."""
+    """A copy with credential and identity headers masked (credentials where they could be one:
+    scrub_credential) and stray keys scrubbed from the rest."""
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return {name: REDACTED if name.lower() in SECRET_HEADERS else scrub_text(str(value)) for name, value in items}
+    return {name: _scrub_header(name.lower(), str(value)) for name, value in items}
+
+
+def _scrub_header(name: str, value: str) -> str:
+    if name in CREDENTIAL_HEADERS:
+        return scrub_credential(value)
+    return REDACTED if name in SECRET_HEADERS else scrub_text(value)
 
 
 def curl_command(request: Request) -> str:

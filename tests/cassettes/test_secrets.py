@@ -57,7 +57,7 @@ def test_request_secrets_are_scrubbed_from_the_uri_headers_and_body() -> None:
     )
     filtered = _filtered(recording, request)
     assert filtered.uri == "http://127.0.0.1:8765/v1/messages?api_key=***&beta=true"
-    assert dict(filtered.headers) == {"x-api-key": "***", "authorization": "***", "cookie": "***",
+    assert dict(filtered.headers) == {"x-api-key": "***", "authorization": "Bearer ***", "cookie": "***",
                                       "anthropic-organization-id": "***", "x-custom": "token ***",
                                       "anthropic-version": "2023-06-01"}
     assert filtered.body == b'{"model": "m", "metadata": {"user_id": "***"}, "note": "***"}'

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shlex
 
+import pytest
+
 from conformance._exchange import Request
 from conformance._reproduce import curl_command, scrub_headers, scrub_text
 
@@ -46,7 +48,20 @@ def test_scrub_helpers() -> None:
         "Via": "***",
         "Accept": "json",
     }
-    assert scrub_headers([("authorization", "Bearer t")]) == {"authorization": "***"}
+    assert scrub_headers([("authorization", "Bearer t")]) == {"authorization": "Bearer ***"}
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("", ""),  # what a fuzzer sends to test authentication stays readable...
+    ("\x00\u00e9", "\x00\u00e9"),
+    ("not a key!", "not a key!"),
+    ("k", "***"),  # ...anything a credential could be does not
+    ("sk-ant-api03-abc", "***"),
+    ("Bearer eyJhbGciOi.eyJzdWIi.sig", "Bearer ***"),
+    ("\u00e9 abcdefghijkl", "\u00e9 ***"),
+])
+def test_a_credential_header_is_masked_where_it_could_be_a_credential(value: str, shown: str) -> None:
+    assert scrub_headers({"x-api-key": value}) == {"x-api-key": shown}
 
 
 def test_no_body_no_data_flag() -> None:
