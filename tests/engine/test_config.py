@@ -118,3 +118,15 @@ def test_plain_pytest_runs_the_suite_with_the_plugins_options(tmp_path: Path) ->
                           timeout=300, check=False)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert " passed" in done.stdout and "skipped" in done.stdout  # the operations --include left out
+
+
+def test_the_embedded_server_gets_a_process_per_core_and_any_other_target_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert RunConfig().processes == 4  # AUTO_WORKERS: past that a worker's start outweighs its share
+    assert RunConfig(workers=3).processes == 3
+    assert RunConfig(base_url="http://127.0.0.1:9").processes == 1  # another's server: its state, its limits
+    assert RunConfig(budget_tokens=100).processes == 1  # each process would count its own budget
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    assert RunConfig().processes == 1  # never xdist inside an xdist worker
