@@ -49,10 +49,15 @@ class RunResult:
         return {f.check_id for f in self.causes if f.severity == "error"}
 
 
+UNUSED_PLUGINS = ("schemathesis", "hypothesispytest", "respx", "anyio")
+"""pytest plugins other packages install that the suite does not use: not loaded, so that each
+process (the controller and every xdist worker) starts without importing them (about a second)."""
+
+
 def pytest_argv(config: RunConfig) -> list[str]:
     """What pytest is started with; the run's options reach the plugin as the config itself."""
     argv = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-o", "addopts=", "--assert=plain",
-            "--no-header", "-rN"]
+            "--no-header", "-rN", *(arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}"))]
     argv += ["-n", str(config.processes)] if config.processes > 1 else []
     argv += ["-q"] if config.quiet else ["-v"] if config.verbose else []
     return argv + list(config.pytest_args)
