@@ -76,6 +76,8 @@ def pagination(target: Target, path: str, operation_id: str, limit: int) -> Pagi
     for number in range(MAX_PAGES):
         page = target.send("GET", path, params=params, operation_id=operation_id, label=f"page {number + 1}")
         pages.append(page)
+        if number == 0:
+            expect_ok(page)  # a valid first page: a missing list route shows here
         data = page.response.json() if page.response.status == 200 else None
         if not isinstance(data, dict) or not data.get("has_more") or not data.get("data"):
             break

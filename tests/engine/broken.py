@@ -382,6 +382,13 @@ def no_count_tokens(call: Call) -> Call | Reply:
     return call
 
 
+def no_models_list(call: Call) -> Call | Reply:
+    """The server has no GET /v1/models route (G1: some mocks serve /models only)."""
+    if call.matches("GET", "/v1/models"):
+        return api_error(404, "not_found_error", f"Not found: {call.method} {call.path}")
+    return call
+
+
 def no_authentication(call: Call) -> Call:
     """Any request is served, with or without an API key (local servers often skip auth)."""
     if call.header("x-api-key") or call.header("authorization"):
@@ -566,6 +573,7 @@ CASES: dict[str, Case] = {
     "500 on malformed JSON": Case(broken(request=malformed_json_is_500), "acceptance.no_server_error", PROBES),
     # A valid count request with a model the target lists must be answered 200 (catalogue G1).
     "no count_tokens": Case(broken(request=no_count_tokens), "acceptance.expected_status", COUNT),
+    "no models list": Case(broken(request=no_models_list), "acceptance.expected_status", MODELS),
     "models in the wrong shape": Case(broken(response=on_json("GET", "/v1/models", openai_model_list)), "schema.body",
                                       MODELS),
     "complete stream differs from non-streaming": Case(broken(response=on_streams(shout_completion_text, path="/v1/complete")),
