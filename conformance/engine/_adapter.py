@@ -23,7 +23,7 @@ from urllib3 import HTTPHeaderDict
 
 from conformance._exchange import TransportFailure
 from conformance.engine._deadline import Deadline, deadline_pools, response_deadline
-from conformance.engine._limits import ResponseLimits, classify, failure, read_within
+from conformance.engine._limits import ResponseLimits, classify, failure, read_within, resend
 
 _FAILURE = "conformance_transport_failure"
 """Where a failed response's TransportFailure is kept: on its request, which schemathesis hands on."""
@@ -71,11 +71,15 @@ class BoundedAdapter(HTTPAdapter):
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         with response_deadline(self.limits.seconds) as deadline:
             started = time.monotonic()
-            try:
-                response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
-                                        proxies=proxies)
-            except TARGET_ERRORS as exc:
-                return _failed(request, _overtime(deadline) or classify(exc))
+            for attempt in (1, 2):
+                try:
+                    response = super().send(request, stream=True, timeout=timeout, verify=verify, cert=cert,
+                                            proxies=proxies)
+                    break
+                except TARGET_ERRORS as exc:
+                    failed = _overtime(deadline) or classify(exc)
+                    if not resend(failed, attempt):
+                        return _failed(request, failed)
             raw = response.raw
             try:
                 # read1: what has arrived, at once (`stream` waits to fill each chunk: a drip never ends).

@@ -72,6 +72,16 @@ def read_within(chunks: Iterable[bytes], limits: ResponseLimits, started: float)
     return [bytes(head)], problem
 
 
+def resend(problem: TransportFailure, attempt: int) -> bool:
+    """Whether to send a request once more on a new connection: when the connection was lost
+    before any response arrived, the first time. A server may close a kept-alive connection as
+    the next request goes out on it (uvicorn does after an unhandled error); HTTP clients send
+    again on a new one (RFC 9112, 9.3.1; the official SDKs retry connection errors), so the
+    request's own answer is what gets judged. A target that loses every connection is still a
+    `transport.connection_lost` finding, at the second attempt."""
+    return attempt == 1 and problem.kind == "connection_lost"
+
+
 def too_many_headers(count: int) -> TransportFailure | None:
     if count > MAX_HEADERS:
         return failure("malformed", f"{count} response headers (clients accept at most {MAX_HEADERS})")

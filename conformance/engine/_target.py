@@ -20,7 +20,7 @@ import httpx
 from conformance._exchange import Exchange, Request, Response, TransportFailure, header_dict
 from conformance.engine._config import DEFAULT_TIMEOUT, DEFAULT_VERSION, RunConfig
 from conformance.engine._deadline import deadline_transport, response_deadline
-from conformance.engine._limits import ResponseLimits, classify, read_within, too_many_headers
+from conformance.engine._limits import ResponseLimits, classify, read_within, resend, too_many_headers
 from conformance.engine._transport import NO_RETRY, Budget, GuardedTransport
 
 TARGET_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
@@ -107,10 +107,14 @@ class Target:
             request.extensions[NO_RETRY] = True
         with response_deadline(self.limits.seconds):
             started = time.monotonic()
-            try:
-                response = self.client.send(request, stream=True)
-            except TARGET_ERRORS as exc:  # nothing whole came back: a finding on this exchange
-                return failed_exchange(request, classify(exc), operation_id=operation_id, label=label)
+            for attempt in (1, 2):
+                try:
+                    response = self.client.send(request, stream=True)
+                    break
+                except TARGET_ERRORS as exc:  # nothing whole came back: a finding on this exchange
+                    failed = classify(exc)
+                    if not resend(failed, attempt):
+                        return failed_exchange(request, failed, operation_id=operation_id, label=label)
             try:
                 # Decoded as it arrives, so a decompression bomb stops at the byte limit too.
                 encoded = response.headers.get("content-encoding", "").lower() not in ("", "identity")
