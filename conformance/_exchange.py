@@ -88,6 +88,10 @@ class Response:
     failure: TransportFailure | None = None
     """Set when the response did not arrive whole (status 0 when not even its head did); the
     body is then what arrived before the failure."""
+    resent: TransportFailure | None = None
+    """Set when the request's first connection was lost before any response and the request went
+    again on a new one (engine._limits.resend): what the first attempt met. This response is the
+    second attempt's."""
     _stream: ParsedStream | None = field(default=None, repr=False)
     _json: Any = field(default=_UNPARSED, repr=False, compare=False)
 

@@ -153,8 +153,9 @@ def _interaction(exchange: Exchange, scrubber: Scrubber, base: str | None) -> di
     request, response = exchange.request, exchange.response
     meta = {"operation_id": exchange.operation_id, "label": exchange.label, "expectation": exchange.expectation,
             "expected_status": exchange.expected_status, "mutation": exchange.mutation}
-    if response.failure is not None:  # a replay judges it by the transport checks again
-        meta["transport_failure"] = {"kind": response.failure.kind, "detail": scrubber.text(response.failure.detail)}
+    for key, failure in (("transport_failure", response.failure), ("resent", response.resent)):
+        if failure is not None:  # a replay judges it by the transport checks again
+            meta[key] = {"kind": failure.kind, "detail": scrubber.text(failure.detail)}
     return {
         "request": {"method": request.method, "uri": scrubber.text(rebase(request.url, base)),
                     "headers": _headers(scrubber.headers([(k, v) for k, v in request.headers.items()
@@ -236,17 +237,21 @@ def read_test(path: Path) -> RecordedTest:
         raise CassetteError(f"{path}: malformed recording: {type(exc).__name__}: {exc}") from None
 
 
+def _failure(recorded: Any) -> TransportFailure | None:
+    return TransportFailure(recorded["kind"], str(recorded["detail"])) if recorded else None
+
+
 def _exchange(interaction: Mapping[str, Any]) -> Exchange:
     request, response, meta = interaction["request"], interaction["response"], interaction.get("conformance") or {}
     operation_id = meta.get("operation_id")
     mutation = meta.get("mutation")
-    failure = meta.get("transport_failure")
+    failure, resent = (_failure(meta.get(key)) for key in ("transport_failure", "resent"))
     return Exchange(
         Request(str(request["method"]), str(request["uri"]), header_dict(_header_pairs(request.get("headers"))),
                 _body_bytes(request.get("body"))),
         # As the checks saw it: already decoded, so not `Response.from_wire`.
         Response(int(response["status"]["code"]), header_dict(_header_pairs(response.get("headers"))),
-                 _body_bytes(response.get("body")) or b"", failure=TransportFailure(failure["kind"], str(failure["detail"])) if failure else None),
+                 _body_bytes(response.get("body")) or b"", failure=failure, resent=resent),
         operation_id=operation_id,
         label=str(meta.get("label") or ""),
         # The current rule decides what a generated invalid request deserves.

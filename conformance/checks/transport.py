@@ -27,8 +27,14 @@ def _failed(exchange: Exchange, kind: TransportKind) -> Iterator[Failure]:
 @check("transport.connection_lost", group=GROUP)
 def connection_lost(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
     """The connection was reset or closed before the whole response arrived (no response, or a
-    body shorter than its Content-Length or its chunking announced)."""
+    body shorter than its Content-Length or its chunking announced). A connection lost before any
+    response, with the request answered on a new one, is a warning: clients send again and get
+    the answer (which the other checks judge), but the server dropped a request."""
     yield from _failed(exchange, "connection_lost")
+    resent = exchange.response.resent
+    if resent is not None and exchange.response.failure is None:
+        yield Failure(f"the connection was lost before any response ({resent.detail}); sent again on a new "
+                      "connection, the request was answered", severity="warning")
 
 
 @check("transport.timeout", group=GROUP)

@@ -27,6 +27,8 @@ from conformance.engine._limits import ResponseLimits, classify, failure, read_w
 
 _FAILURE = "conformance_transport_failure"
 """Where a failed response's TransportFailure is kept: on its request, which schemathesis hands on."""
+_RESENT = "conformance_resent"
+"""Where what a resent request's first attempt met is kept, the same way."""
 _CHUNK = 64 * 1024
 TARGET_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)
 """What the target did (an invalid URL or header is the request's own error, raised as before)."""
@@ -80,6 +82,7 @@ class BoundedAdapter(HTTPAdapter):
                     failed = _overtime(deadline) or classify(exc)
                     if not resend(failed, attempt):
                         return _failed(request, failed)
+                    setattr(request, _RESENT, failed)
             raw = response.raw
             try:
                 # read1: what has arrived, at once (`stream` waits to fill each chunk: a drip never ends).
@@ -115,6 +118,12 @@ def _failed(request: requests.PreparedRequest, problem: TransportFailure) -> req
 def transport_failure(request: Any) -> TransportFailure | None:
     """The failure a BoundedAdapter noted on a request, if its response failed."""
     found = getattr(request, _FAILURE, None)
+    return found if isinstance(found, TransportFailure) else None
+
+
+def resent_after(request: Any) -> TransportFailure | None:
+    """What the first attempt met, if a BoundedAdapter sent the request again (Response.resent)."""
+    found = getattr(request, _RESENT, None)
     return found if isinstance(found, TransportFailure) else None
 
 

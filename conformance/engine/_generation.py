@@ -21,7 +21,7 @@ from schemathesis import GenerationMode
 from schemathesis.engine import events, from_schema
 
 from conformance._exchange import Exchange, Request, Response
-from conformance.engine._adapter import bounded_sessions, transport_failure
+from conformance.engine._adapter import bounded_sessions, resent_after, transport_failure
 from conformance.engine._negative import mutation_expectation
 from conformance.engine._session import Session
 from conformance.engine._target import TargetUnreachable
@@ -121,7 +121,7 @@ def _exchange(case: schemathesis.Case[Any], response: Any, operation_id: str) ->
     return Exchange(
         Request(prepared.method or case.method, prepared.url or "", dict(prepared.headers), body),
         Response(response.status_code, {k: ", ".join(v) for k, v in response.headers.items()}, response.content,
-                 failure=transport_failure(prepared)),
+                 failure=transport_failure(prepared), resent=resent_after(prepared)),
         operation_id=operation_id,
         label=f"{operation_id} ({'invalid' if negative else 'valid'} case)",
         expectation=mutation_expectation(mutation, operation_id) if mutation is not None else "valid",

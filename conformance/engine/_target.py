@@ -106,15 +106,15 @@ class Target:
         if not retry:
             request.extensions[NO_RETRY] = True
         with response_deadline(self.limits.seconds):
-            started = time.monotonic()
+            started, lost = time.monotonic(), None
             for attempt in (1, 2):
                 try:
                     response = self.client.send(request, stream=True)
                     break
                 except TARGET_ERRORS as exc:  # nothing whole came back: a finding on this exchange
-                    failed = classify(exc)
-                    if not resend(failed, attempt):
-                        return failed_exchange(request, failed, operation_id=operation_id, label=label)
+                    lost = classify(exc)
+                    if not resend(lost, attempt):
+                        return failed_exchange(request, lost, operation_id=operation_id, label=label)
             try:
                 # Decoded as it arrives, so a decompression bomb stops at the byte limit too.
                 encoded = response.headers.get("content-encoding", "").lower() not in ("", "identity")
@@ -123,8 +123,10 @@ class Target:
                 chunks, problem = ([], problem) if problem else read_within(body, self.limits, started)
             finally:
                 response.close()
-        return to_exchange(request, response, chunks, operation_id=operation_id, label=label, failure=problem,
-                           decoded=encoded)
+        exchange = to_exchange(request, response, chunks, operation_id=operation_id, label=label, failure=problem,
+                               decoded=encoded)
+        exchange.response.resent = lost
+        return exchange
 
 
 def to_exchange(

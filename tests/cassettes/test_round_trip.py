@@ -245,3 +245,23 @@ def test_a_broken_servers_recording_replays_to_the_same_failing_checks(tmp_path:
     assert replayed.result.record is not None and recorded.result.record is not None, replayed.output[-2000:]
     assert replayed.result.error_check_ids == recorded.result.error_check_ids
     assert verdicts(replayed.result.record, replayed.result.exit_code) == verdicts(recorded.result.record, 1)
+
+
+def test_a_recording_keeps_what_went_wrong_on_the_wire(tmp_path: Path) -> None:
+    """A spoiled response and a resent request replay to the same transport verdicts."""
+    from conformance._exchange import Exchange, Request, Response, TransportFailure
+    from conformance.cassettes import RecordedTest, Scrubber, write_test
+    from conformance.checks import run_checks
+    from conformance.engine import Judged
+
+    lost = TransportFailure("connection_lost", "ReadError: [Errno 104] Connection reset by peer")
+    sent = [Exchange(Request("POST", "http://127.0.0.1:1/v1/messages"), Response(0, failure=lost), "createMessage"),
+            Exchange(Request("GET", "http://127.0.0.1:1/v1/models"),
+                     Response(200, {"content-type": "application/json"}, b'{"data": []}', resent=lost), "listModels")]
+    path = tmp_path / "test.json.gz"
+    write_test(path, RecordedTest("t", 0, steps=[Judged(exchange=e) for e in sent]), scrubber=Scrubber(()))
+    replayed = [step.exchange for step in read_test(path).steps]
+    assert [(e.response.failure, e.response.resent) for e in replayed if e] == [(lost, None), (None, lost)]
+    verdict = [[(f.check_id, f.severity) for f in run_checks(e) if f.check_id.startswith("transport.")]
+               for e in replayed if e]
+    assert verdict == [[("transport.connection_lost", "error")], [("transport.connection_lost", "warning")]]
