@@ -23,7 +23,7 @@ def no_server_error(exchange: Exchange, ctx: CheckContext) -> Iterator[Failure]:
     """A request the engine generated, valid or not, never gets a 5xx (bad input is the client's error)."""
     status = exchange.response.status
     if exchange.expectation is not None and status >= 500 and not _injected(exchange):
-        which = f" ({exchange.label})" if exchange.label else ""
+        which = f" ({exchange.label!r})" if exchange.label else ""  # quoted: the same departure on any request
         yield Failure(f"status {status} for a {exchange.expectation} request{which} (expected a 2xx or 4xx)",
                       location="status")
 

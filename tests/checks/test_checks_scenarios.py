@@ -38,7 +38,7 @@ def test_a_server_error_on_a_probe_is_one_finding(build: Build) -> None:
     crashed.expectation, crashed.expected_status, crashed.label = "valid", 200, "tool_round_trip (json)"
     found = {f.check_id: f.message for f in run_checks(crashed) if f.check_id.startswith("acceptance.")}
     assert found == {"acceptance.no_server_error":
-                     "status 500 for a valid request (tool_round_trip (json)) (expected a 2xx or 4xx)"}
+                     "status 500 for a valid request ('tool_round_trip (json)') (expected a 2xx or 4xx)"}
     rejected = build.json({"type": "error", "error": {"type": "invalid_request_error", "message": "no"}}, status=400)
     rejected.expectation, rejected.expected_status, rejected.label = "valid", 200, "create"
     assert "acceptance.expected_status" in {f.check_id for f in run_checks(rejected)}

@@ -66,3 +66,11 @@ def test_one_transport_failure_worded_by_several_libraries_is_one_cause() -> Non
     assert len(cause.related) == 2
     other = [f("transport.timeout", "ReadTimeout: timed out"), f("transport.malformed", "150 response headers")]
     assert len(group_causes(other)) == 2  # different failures stay apart
+
+
+def test_a_server_error_on_every_operation_is_one_cause() -> None:
+    """The message names the request that met it; the cause is the same on any of them."""
+    found = [f("acceptance.no_server_error", f"status 500 for a valid request ({label!r}) (expected a 2xx or 4xx)",
+               op, location="status") for op, label in (("createMessage", "malformed JSON"),
+                                                         ("listModels", "listModels (valid case)"))]
+    assert len(group_causes(found)) == 1
