@@ -191,20 +191,25 @@ def deadline_transport(transport: httpx.HTTPTransport) -> httpx.HTTPTransport:
 
 # -- requests / urllib3: connections that hand their socket to the deadline -----------------------
 
-class DeadlineHTTPConnection(HTTPConnection):
+class _WatchedHead:
+    """Mixed into urllib3's connections: the socket goes to the current deadline before the head
+    is read."""
+
+    sock: socket.socket | None
+
     def getresponse(self) -> Any:
         deadline = _current.get()
         if deadline is not None:
             deadline.watch(self.sock)
-        return super().getresponse()
+        return super().getresponse()  # type: ignore[misc]
 
 
-class DeadlineHTTPSConnection(HTTPSConnection):
-    def getresponse(self) -> Any:
-        deadline = _current.get()
-        if deadline is not None:
-            deadline.watch(self.sock)
-        return super().getresponse()
+class DeadlineHTTPConnection(_WatchedHead, HTTPConnection):
+    pass
+
+
+class DeadlineHTTPSConnection(_WatchedHead, HTTPSConnection):
+    pass
 
 
 class _DeadlineHTTPPool(HTTPConnectionPool):
