@@ -23,7 +23,7 @@ from urllib3 import HTTPHeaderDict
 
 from conformance._exchange import TransportFailure
 from conformance.engine._deadline import Deadline, deadline_pools, response_deadline
-from conformance.engine._limits import ResponseLimits, classify, failure, read_within, resend
+from conformance.engine._limits import ResponseLimits, classify, failure, out_of_time, read_within, resend
 
 _FAILURE = "conformance_transport_failure"
 """Where a failed response's TransportFailure is kept: on its request, which schemathesis hands on."""
@@ -103,7 +103,7 @@ class BoundedAdapter(HTTPAdapter):
 def _overtime(deadline: Deadline) -> TransportFailure | None:
     if not deadline.expired:
         return None
-    return failure("timeout", f"the response took more than {deadline.seconds:g} s in all")
+    return failure("timeout", out_of_time(deadline.seconds))
 
 
 def _failed(request: requests.PreparedRequest, problem: TransportFailure) -> requests.Response:

@@ -11,8 +11,8 @@ meets it where it waits:
   deadline, then raises httpcore's `ReadTimeout`.
 - requests (schemathesis's traffic, `engine._adapter`): urllib3 reads the head with http.client,
   one socket timeout per read. The adapter's pools make `DeadlineHTTPConnection`s, which hand
-  their socket to the request's deadline; at the deadline a timer shuts the socket down, which
-  ends the blocked read.
+  their socket to the request's deadline; at the deadline one watchdog thread (per process)
+  shuts the socket down, which ends the blocked read.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ import httpcore
 import httpx
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool, PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
+
+from conformance.engine._limits import out_of_time
 
 
 class Deadline:
@@ -125,10 +127,6 @@ def response_deadline(seconds: float) -> Iterator[Deadline]:
         deadline.close()
 
 
-def passed(deadline: Deadline) -> bool:
-    return deadline.expired or deadline.left() <= 0
-
-
 # -- httpx: a network backend whose reads end at the deadline -------------------------------------
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -158,7 +156,7 @@ def _clamped(timeout: float | None) -> float | None:
         return timeout
     left = deadline.left()
     if left <= 0:
-        raise httpcore.ReadTimeout(f"the response took more than {deadline.seconds:g} s in all")
+        raise httpcore.ReadTimeout(out_of_time(deadline.seconds))
     return left if timeout is None else min(timeout, left)
 
 

@@ -43,6 +43,11 @@ def failure(kind: TransportKind, detail: str) -> TransportFailure:
     return TransportFailure(kind, detail[:500])
 
 
+def out_of_time(seconds: float) -> str:
+    """What a response that passed `--response-timeout` is told."""
+    return f"the response took more than {seconds:g} s in all"
+
+
 def read_within(chunks: Iterable[bytes], limits: ResponseLimits, started: float) -> tuple[list[bytes], TransportFailure | None]:
     """Read `chunks` (an HTTP library's body iterator) until the end or a limit: what arrived (all
     of it, or the first KEPT_ON_FAILURE bytes when it failed) and why it failed, if it did."""
@@ -56,8 +61,7 @@ def read_within(chunks: Iterable[bytes], limits: ResponseLimits, started: float)
             if size > limits.max_bytes:
                 problem = failure("too_large", f"the body passed {limits.max_bytes} bytes (decompressed)")
             elif time.monotonic() - started > limits.seconds:
-                problem = failure("timeout", f"the response took more than {limits.seconds:g} s in all "
-                                             f"({size} bytes had arrived)")
+                problem = failure("timeout", f"{out_of_time(limits.seconds)} ({size} bytes had arrived)")
             if problem is not None:
                 break
     except Exception as exc:  # noqa: BLE001 - whatever the HTTP library raises while reading is the target's doing

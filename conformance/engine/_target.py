@@ -123,20 +123,18 @@ class Target:
                 chunks, problem = ([], problem) if problem else read_within(body, self.limits, started)
             finally:
                 response.close()
-        exchange = to_exchange(request, response, chunks, operation_id=operation_id, label=label, failure=problem,
-                               decoded=encoded)
-        exchange.response.resent = lost
-        return exchange
+        return to_exchange(request, response, chunks, operation_id=operation_id, label=label, failure=problem,
+                           resent=lost, decoded=encoded)
 
 
 def to_exchange(
     request: httpx.Request, response: httpx.Response, chunks: list[bytes], *, operation_id: str | None, label: str,
-    failure: TransportFailure | None = None, decoded: bool = False,
+    failure: TransportFailure | None = None, resent: TransportFailure | None = None, decoded: bool = False,
 ) -> Exchange:
     """The exchange of a response `Target.send` read: its body already decompressed (`decoded`,
     read with httpx's decoders) or never compressed, when its chunk boundaries are kept."""
     result = Response(response.status_code, header_dict(response.headers.multi_items()), b"".join(chunks),
-                      failure=failure)
+                      failure=failure, resent=resent)
     if not decoded and failure is None:
         result.chunks = chunks  # raw chunk boundaries are only meaningful before decompression
     return Exchange(_request(request), result, operation_id=operation_id, label=label)

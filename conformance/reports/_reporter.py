@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,15 +37,22 @@ def write_reports(results: Mapping[str, Any], directory: str | Path) -> list[Pat
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / name for name in REPORT_FILES]
     junit, results_json, summary, html = paths
-    # Each file whole or not at all (a run killed while writing leaves the previous version).
-    staged = results_json.with_name(f".{results_json.name}.part")
-    write_results(results, staged)
-    os.replace(staged, results_json)
+    _whole(results_json, partial(write_results, results))
     for path, text in ((junit, to_junit(results)), (summary, to_markdown(results)), (html, to_html(results))):
-        staged = path.with_name(f".{path.name}.part")
-        staged.write_text(text, encoding="utf-8", errors="replace")
-        os.replace(staged, path)
+        _whole(path, partial(_write_text, text))
     return paths
+
+
+def _write_text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8", errors="replace")
+
+
+def _whole(path: Path, write: Callable[[Path], object]) -> None:
+    """Write `path` whole or not at all: beside it, then renamed (a run killed while writing
+    leaves the previous version)."""
+    staged = path.with_name(f".{path.name}.part")
+    write(staged)
+    os.replace(staged, path)
 
 
 def exit_code(results: Mapping[str, Any], *, suite_broke: bool = False) -> int:
